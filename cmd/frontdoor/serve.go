@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// config is what serve is told by flags and the environment.
+type config struct {
+	Addr        string
+	DB          string
+	Demo        bool
+	FakeClock   bool
+	BaseURL     string
+	ServiceName string
+	LogFormat   string
+}
+
+func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("serve", "Runs Frontdoor: the resident pages, staff pages, lobby screens and the JSON API.", stderr)
+	var cfg config
+	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "address to listen on")
+	fs.StringVar(&cfg.DB, "db", defaultDB, "SQLite database file (its folder is created if missing)")
+	fs.BoolVar(&cfg.Demo, "demo", false, "on an empty database, add a demo customer centre and print a staff sign-in")
+	fs.BoolVar(&cfg.FakeClock, "fake-clock", false, "read time from a clock that admins move with PUT /api/v1/clock (for tests and training)")
+	fs.StringVar(&cfg.BaseURL, "base-url", "", "public URL of this service, used in texts, QR codes, calendar files and Twilio signatures (default http://ADDR)")
+	fs.StringVar(&cfg.ServiceName, "service-name", "Frontdoor", "name shown in the page header, e.g. the council's name")
+	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = "http://" + cfg.Addr
+	}
+	u, err := url.Parse(cfg.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("--base-url %q: give an absolute http or https URL", cfg.BaseURL)
+	}
+	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
+
+	var h slog.Handler = slog.NewTextHandler(stderr, nil)
+	if cfg.LogFormat == "json" {
+		h = slog.NewJSONHandler(stderr, nil)
+	}
+	slog.SetDefault(slog.New(h))
+
+	a, err := newApp(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if cfg.Demo {
+		if err := a.demo(ctx, stdout); err != nil {
+			return err
+		}
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	slog.Info("frontdoor serving", "addr", ln.Addr().String(), "db", cfg.DB, "fake_clock", cfg.FakeClock)
+	return a.serve(ctx, ln)
+}
+
+// serve answers on ln until ctx is done, then lets in-flight requests finish.
+func (a *app) serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		// No WriteTimeout: event streams stay open; ordinary handlers are short.
+		BaseContext: func(net.Listener) context.Context { return a.ctx },
+		ErrorLog:    slog.NewLogLogger(slog.Default().Handler(), slog.LevelWarn),
+	}
+	bg := a.startBackground()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		a.stop()
+		bg.Wait()
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	slog.Info("shutting down: finishing requests in flight")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	a.stop() // ends long-lived streams so Shutdown need not wait for them
+	err := srv.Shutdown(shutdownCtx)
+	bg.Wait()
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	slog.Info("stopped")
+	return nil
+}
