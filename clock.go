@@ -54,6 +54,12 @@ func NewFakeClock(ctx context.Context, db *DB) (*FakeClock, error) {
 	return c, nil
 }
 
+// NewFakeClockAt is a fake clock that reads t now and is not saved
+// anywhere: for tests that need a day of their choosing, past or future.
+func NewFakeClockAt(t time.Time) *FakeClock {
+	return &FakeClock{real: time.Now, offset: time.Until(t)}
+}
+
 func (c *FakeClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -47,7 +47,9 @@ func newApp(ctx context.Context, cfg config) (*app, error) {
 		return nil, err
 	}
 	a := &app{cfg: cfg, db: db, clock: frontdoor.SystemClock{}}
-	if cfg.FakeClock {
+	if cfg.testClock != nil {
+		a.fake, a.clock = cfg.testClock, cfg.testClock
+	} else if cfg.FakeClock {
 		if a.fake, err = frontdoor.NewFakeClock(ctx, db); err != nil {
 			db.Close()
 			return nil, err

@@ -21,7 +21,8 @@ type testServer struct {
 	Admin string // an admin bearer token
 }
 
-// start runs the service with cfg's DB defaulted to a temp file and the fake clock on.
+// start runs the service with cfg's DB defaulted to a temp file. Set
+// cfg.testClock (frontdoor.NewFakeClockAt) for a day of the test's choosing.
 func start(t *testing.T, cfg config) *testServer {
 	t.Helper()
 	if cfg.DB == "" {

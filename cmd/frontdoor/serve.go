@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"frontdoor"
 	"io"
 	"log/slog"
 	"net"
@@ -22,6 +23,8 @@ type config struct {
 	BaseURL     string
 	ServiceName string
 	LogFormat   string
+
+	testClock *frontdoor.FakeClock // tests: a fake clock set to a day of their choosing
 }
 
 func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
