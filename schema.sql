@@ -136,3 +136,59 @@ CREATE TABLE idempotency_keys (
 	PRIMARY KEY (scope, key)
 ) STRICT;
 CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at);
+
+-- migration 2: bookings and the SMS outbox
+
+-- A resident's appointment. The manage token and check-in code are never
+-- stored: only their SHA-256, and a random salt from which the service can
+-- derive them again with its secret key (kept outside the database) to
+-- resend a confirmation.
+CREATE TABLE bookings (
+	id           INTEGER PRIMARY KEY,
+	reference    TEXT NOT NULL UNIQUE,
+	site_id      TEXT NOT NULL,
+	service_code TEXT NOT NULL,
+	start_at     INTEGER NOT NULL,
+	end_at       INTEGER NOT NULL CHECK (end_at > start_at),
+	name         TEXT NOT NULL,
+	phone        TEXT NOT NULL,
+	email        TEXT NOT NULL DEFAULT '',
+	needs        TEXT NOT NULL DEFAULT '{}',
+	people       INTEGER NOT NULL DEFAULT 1 CHECK (people BETWEEN 1 AND 10),
+	channel      TEXT NOT NULL CHECK (channel IN ('online', 'phone', 'reception')),
+	status       TEXT NOT NULL CHECK (status IN ('booked', 'cancelled', 'checked_in', 'seen', 'no_show')),
+	salt         BLOB NOT NULL,
+	manage_hash  BLOB NOT NULL,
+	checkin_hash BLOB NOT NULL UNIQUE,
+	sequence     INTEGER NOT NULL DEFAULT 0,
+	created_by   TEXT NOT NULL,
+	created_at   INTEGER NOT NULL,
+	updated_at   INTEGER NOT NULL,
+	FOREIGN KEY (site_id, service_code) REFERENCES services(site_id, code)
+) STRICT;
+-- Places taken in a slot: every booking that is not cancelled holds one.
+CREATE INDEX bookings_slot ON bookings(site_id, service_code, start_at) WHERE status <> 'cancelled';
+CREATE INDEX bookings_phone ON bookings(phone, start_at);
+CREATE INDEX bookings_day ON bookings(site_id, start_at);
+
+-- Every SMS, written in the same transaction as the change that causes it.
+-- dedupe_key (booking or ticket + purpose + version) makes a purpose queue at most once.
+CREATE TABLE messages (
+	id           INTEGER PRIMARY KEY,
+	dedupe_key   TEXT NOT NULL UNIQUE,
+	purpose      TEXT NOT NULL,
+	site_id      TEXT,
+	booking_id   INTEGER REFERENCES bookings(id),
+	ticket_id    INTEGER,
+	recipient    TEXT NOT NULL,
+	body         TEXT NOT NULL,
+	status       TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'sending', 'sent', 'delivered', 'failed', 'not_sent')),
+	status_note  TEXT NOT NULL DEFAULT '',
+	attempts     INTEGER NOT NULL DEFAULT 0,
+	send_after   INTEGER NOT NULL,
+	provider_id  TEXT,
+	created_at   INTEGER NOT NULL,
+	updated_at   INTEGER NOT NULL
+) STRICT;
+CREATE INDEX messages_due ON messages(status, send_after);
+CREATE INDEX messages_recipient ON messages(recipient, created_at);

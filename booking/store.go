@@ -12,13 +12,15 @@ import (
 
 // Store is booking's access to its tables. All its SQL lives in this package.
 type Store struct {
-	DB    *frontdoor.DB
-	Clock frontdoor.Clock
+	DB      *frontdoor.DB
+	Clock   frontdoor.Clock
+	Secrets Secrets
+	BaseURL string // the public URL, for links in texts and calendar files
 }
 
-// NewStore returns a Store.
-func NewStore(db *frontdoor.DB, clock frontdoor.Clock) *Store {
-	return &Store{DB: db, Clock: clock}
+// NewStore returns a Store. key derives bookings' secrets (see Secrets).
+func NewStore(db *frontdoor.DB, clock frontdoor.Clock, key []byte, baseURL string) *Store {
+	return &Store{DB: db, Clock: clock, Secrets: Secrets{Key: key}, BaseURL: baseURL}
 }
 
 func siteNotFound(id string) error {

@@ -58,7 +58,12 @@ func newApp(ctx context.Context, cfg config) (*app, error) {
 	}
 	a.ctx, a.stop = context.WithCancel(context.WithoutCancel(ctx))
 	a.staff = staff.NewStore(db, a.clock)
-	a.booking = booking.NewStore(db, a.clock)
+	key, err := loadKey(keyPath(cfg))
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a.booking = booking.NewStore(db, a.clock, key, cfg.BaseURL)
 	a.idem = web.NewIdempotency(db, a.clock)
 	a.router = a.routes()
 
@@ -103,6 +108,7 @@ func (a *app) routes() chi.Router {
 	create := a.idem.Middleware
 	staff.NewHandler(a.staff, rd, strings.HasPrefix(a.cfg.BaseURL, "https://")).Routes(r, create)
 	a.booking.SetupRoutes(r, create)
+	a.booking.Routes(r, create)
 	booking.NewPages(a.booking, rd).Routes(r)
 	if a.fake != nil {
 		r.Get("/api/v1/clock", a.getClock)

@@ -23,6 +23,7 @@ type config struct {
 	BaseURL     string
 	ServiceName string
 	LogFormat   string
+	SecretFile  string
 
 	testClock *frontdoor.FakeClock // tests: a fake clock set to a day of their choosing
 }
@@ -37,6 +38,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.StringVar(&cfg.BaseURL, "base-url", "", "public URL of this service, used in texts, QR codes, calendar files and Twilio signatures (default http://ADDR)")
 	fs.StringVar(&cfg.ServiceName, "service-name", "Frontdoor", "name shown in the page header, e.g. the council's name")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&cfg.SecretFile, "secret-file", "", "key that derives booking links and QR codes; created if missing (default secret.key beside the database)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

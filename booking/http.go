@@ -1,0 +1,206 @@
+package booking
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/skip2/go-qrcode"
+
+	"frontdoor"
+	"frontdoor/web"
+)
+
+// Routes adds the booking API, the QR code images and the calendar files.
+func (s *Store) Routes(r chi.Router, create func(http.Handler) http.Handler) {
+	r.Get("/api/v1/sites/{site}/services/{code}/slots", s.handleSlots)
+	r.With(create).Post("/api/v1/bookings", s.handleBook)
+	r.Get("/api/v1/bookings/{reference}", s.handleGet)
+	r.Post("/api/v1/bookings/{reference}/cancel", s.handleCancel)
+	r.Post("/api/v1/bookings/{reference}/reschedule", s.handleReschedule)
+	r.Get("/qr/{code}.png", s.handleQR)
+	r.Get("/manage/{reference}/{token}/calendar.ics", s.handleICS)
+}
+
+// SlotJSON is a slot as the API shows it, in the site's zone.
+type SlotJSON struct {
+	Start     time.Time `json:"start"`
+	End       time.Time `json:"end"`
+	Remaining int       `json:"remaining"`
+	Capacity  int       `json:"capacity"`
+}
+
+// MaxSlotDays is the longest range one slots request may ask for.
+const MaxSlotDays = 92
+
+// parseRange reads from/to (local dates), defaulting to two weeks from today.
+func parseRange(from, to string, today time.Time) (time.Time, time.Time, error) {
+	fields := map[string]string{}
+	f, t := today, time.Time{}
+	var err error
+	if from != "" {
+		if f, err = time.Parse(time.DateOnly, from); err != nil {
+			fields["from"] = "Give from as a date, like 2026-12-01"
+		}
+	}
+	if to != "" {
+		if t, err = time.Parse(time.DateOnly, to); err != nil {
+			fields["to"] = "Give to as a date, like 2026-12-14"
+		}
+	} else {
+		t = f.AddDate(0, 0, 13)
+	}
+	if len(fields) == 0 && t.Before(f) {
+		fields["to"] = "The end date must be on or after the start date"
+	}
+	if len(fields) == 0 && t.Sub(f) > MaxSlotDays*24*time.Hour {
+		fields["to"] = fmt.Sprintf("Ask for at most %d days at a time", MaxSlotDays)
+	}
+	if len(fields) > 0 {
+		return f, t, frontdoor.FieldErrors(fields)
+	}
+	return f, t, nil
+}
+
+func (s *Store) handleSlots(w http.ResponseWriter, r *http.Request) {
+	site, code := chi.URLParam(r, "site"), chi.URLParam(r, "code")
+	st, err := s.Site(r.Context(), site)
+	if err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	loc := st.Location()
+	from, to, err := parseRange(r.URL.Query().Get("from"), r.URL.Query().Get("to"), localDate(s.Clock.Now(), loc))
+	if err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	slots, err := s.Slots(r.Context(), site, code, from, to)
+	if err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	out := make([]SlotJSON, len(slots))
+	for i, sl := range slots {
+		out[i] = SlotJSON{Start: sl.Start.In(loc), End: sl.End.In(loc), Remaining: sl.Remaining(), Capacity: sl.Capacity}
+	}
+	web.WriteJSON(w, http.StatusOK, map[string]any{"slots": out})
+}
+
+func (s *Store) handleBook(w http.ResponseWriter, r *http.Request) {
+	var in Input
+	if err := web.DecodeJSON(w, r, &in); err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	c, err := s.Book(r.Context(), in)
+	if err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	status := http.StatusCreated
+	if c.Existing {
+		status = http.StatusOK
+	}
+	web.WriteJSON(w, status, c)
+}
+
+// manageToken is the bearer token when it is not a staff token (those are
+// already turned into the request's principal).
+func manageToken(r *http.Request) string {
+	t, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if strings.HasPrefix(t, "fd_") {
+		return ""
+	}
+	return strings.TrimSpace(t)
+}
+
+func (s *Store) handleGet(w http.ResponseWriter, r *http.Request) {
+	c, err := s.Get(r.Context(), chi.URLParam(r, "reference"), manageToken(r))
+	answer(w, r, http.StatusOK, c, err)
+}
+
+func (s *Store) handleCancel(w http.ResponseWriter, r *http.Request) {
+	c, err := s.Cancel(r.Context(), chi.URLParam(r, "reference"), manageToken(r))
+	answer(w, r, http.StatusOK, c, err)
+}
+
+func (s *Store) handleReschedule(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Start string `json:"start"`
+	}
+	if err := web.DecodeJSON(w, r, &in); err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	c, err := s.Reschedule(r.Context(), chi.URLParam(r, "reference"), manageToken(r), in.Start)
+	answer(w, r, http.StatusOK, c, err)
+}
+
+// ByCheckinCode finds the booking whose QR code holds code (or a URL ending in it).
+func (s *Store) ByCheckinCode(ctx context.Context, code string) (Booking, error) {
+	code = NormalizeCheckinCode(code)
+	b, err := scanBooking(s.DB.Read.QueryRowContext(ctx, bookingSelect+` WHERE checkin_hash = ?`, hashSecret(code)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Booking{}, frontdoor.Errorf(frontdoor.NotFound, "not_found", "This code is not recognised. Ask at reception, or type your booking reference.")
+	}
+	if err != nil {
+		return Booking{}, fmt.Errorf("find booking by check-in code: %w", err)
+	}
+	return b, nil
+}
+
+// QRSize is the QR image's side in pixels: big enough to scan from a phone
+// screen held up to a kiosk's camera or a hand-held scanner.
+const QRSize = 360
+
+func (s *Store) handleQR(w http.ResponseWriter, r *http.Request) {
+	code := chi.URLParam(r, "code")
+	if _, err := s.ByCheckinCode(r.Context(), code); err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	png, err := qrcode.Encode(NormalizeCheckinCode(code), qrcode.Medium, QRSize)
+	if err != nil {
+		web.WriteError(w, r, fmt.Errorf("draw QR code: %w", err))
+		return
+	}
+	w.Header().Set("Content-Type", "image/png")
+	w.Header().Set("Cache-Control", "private, max-age=86400")
+	w.Write(png)
+}
+
+func (s *Store) handleICS(w http.ResponseWriter, r *http.Request) {
+	c, err := s.Get(r.Context(), chi.URLParam(r, "reference"), chi.URLParam(r, "token"))
+	if frontdoor.IsKind(err, frontdoor.Unauthorized) {
+		err = bookingNotFound(chi.URLParam(r, "reference")) // a wrong link is simply not found
+	}
+	if err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	st, err := s.Site(r.Context(), c.Site)
+	if err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	svc, err := s.Service(r.Context(), c.Site, c.Service)
+	if err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	body, err := s.Calendar(c, st, svc, s.Clock.Now())
+	if err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="appointment-%s.ics"`, c.Reference))
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(body)
+}

@@ -1,0 +1,293 @@
+package booking
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"frontdoor"
+)
+
+// Slot is a bookable time for a service: its place count and how many are taken.
+type Slot struct {
+	Start    time.Time
+	End      time.Time
+	Capacity int
+	Booked   int
+}
+
+// Remaining is how many places are left.
+func (s Slot) Remaining() int { return max(s.Capacity-s.Booked, 0) }
+
+// schedule is what slots are made from: a service at a site, its site's
+// hours and closures, and its capacity bands.
+type schedule struct {
+	site     Site
+	service  Service
+	loc      *time.Location
+	hours    [7][]span         // opening hours by weekday
+	capacity [7][]band         // capacity bands by weekday
+	closures map[string][]span // part-day closures by local date
+	allDay   map[string]bool   // whole-day closures by local date
+}
+
+type span struct{ from, to int } // minutes from local midnight, [from, to)
+
+type band struct {
+	span
+	parallel int
+}
+
+func minutes(hhmm string) int {
+	var h, m int
+	fmt.Sscanf(hhmm, "%d:%d", &h, &m)
+	return h*60 + m
+}
+
+// loadSchedule reads everything slot generation needs for one service.
+func (s *Store) loadSchedule(ctx context.Context, site, code string) (*schedule, error) {
+	svc, err := s.Service(ctx, site, code)
+	if err != nil {
+		return nil, err
+	}
+	st, err := s.Site(ctx, site)
+	if err != nil {
+		return nil, err
+	}
+	sc := &schedule{site: st, service: svc, loc: st.Location(), closures: map[string][]span{}, allDay: map[string]bool{}}
+	if sc.loc == nil {
+		return nil, fmt.Errorf("site %s: unknown time zone %q", site, st.Timezone)
+	}
+	q := s.DB.Read
+	if err := eachRow(ctx, q, `SELECT weekday, open, close FROM opening_hours WHERE site_id = ?`, []any{site}, func(rows *sql.Rows) error {
+		var d int
+		var open, close string
+		if err := rows.Scan(&d, &open, &close); err != nil {
+			return err
+		}
+		sc.hours[d] = append(sc.hours[d], span{minutes(open), minutes(close)})
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("read hours: %w", err)
+	}
+	if err := eachRow(ctx, q, `SELECT weekday, from_time, to_time, parallel FROM capacity_bands WHERE site_id = ? AND service_code = ?`,
+		[]any{site, svc.Code}, func(rows *sql.Rows) error {
+			var d, p int
+			var from, to string
+			if err := rows.Scan(&d, &from, &to, &p); err != nil {
+				return err
+			}
+			sc.capacity[d] = append(sc.capacity[d], band{span{minutes(from), minutes(to)}, p})
+			return nil
+		}); err != nil {
+		return nil, fmt.Errorf("read capacity: %w", err)
+	}
+	if err := eachRow(ctx, q, `SELECT day, from_time, to_time FROM closures WHERE site_id = ?`, []any{site}, func(rows *sql.Rows) error {
+		var day string
+		var from, to sql.NullString
+		if err := rows.Scan(&day, &from, &to); err != nil {
+			return err
+		}
+		if !from.Valid {
+			sc.allDay[day] = true
+		} else {
+			sc.closures[day] = append(sc.closures[day], span{minutes(from.String), minutes(to.String)})
+		}
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("read closures: %w", err)
+	}
+	return sc, nil
+}
+
+func eachRow(ctx context.Context, q *sql.DB, query string, args []any, fn func(*sql.Rows) error) error {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// day returns the slots of one local date, before notice, horizon and
+// bookings are taken into account. Slots start at the start of each capacity
+// band and follow one another every duration; a slot is kept only if it ends
+// within its band and within opening hours, misses every part-day closure,
+// and its wall-clock start exists (not in the hour skipped in March). Each
+// wall-clock time is made once, so October's repeated hour gives no double.
+func (sc *schedule) day(date time.Time) []Slot {
+	key := date.Format(time.DateOnly)
+	if sc.allDay[key] {
+		return nil
+	}
+	wd := date.Weekday()
+	dur := sc.service.DurationMinutes
+	var slots []Slot
+	for _, b := range sc.capacity[wd] {
+		for m := b.from; m+dur <= b.to; m += dur {
+			sp := span{m, m + dur}
+			if !within(sp, sc.hours[wd]) || overlapsAny(sp, sc.closures[key]) {
+				continue
+			}
+			start := time.Date(date.Year(), date.Month(), date.Day(), m/60, m%60, 0, 0, sc.loc)
+			if start.Hour() != m/60 || start.Minute() != m%60 {
+				continue // this wall-clock time does not exist today
+			}
+			slots = append(slots, Slot{Start: start, End: start.Add(time.Duration(dur) * time.Minute), Capacity: b.parallel})
+		}
+	}
+	return slots
+}
+
+func within(sp span, opens []span) bool {
+	for _, o := range opens {
+		if sp.from >= o.from && sp.to <= o.to {
+			return true
+		}
+	}
+	return false
+}
+
+func overlapsAny(sp span, closed []span) bool {
+	for _, c := range closed {
+		if sp.from < c.to && c.from < sp.to {
+			return true
+		}
+	}
+	return false
+}
+
+// bookableWindow is the earliest start and the last local date a resident may book now.
+func (sc *schedule) bookableWindow(now time.Time) (earliest time.Time, lastDay time.Time) {
+	earliest = now.Add(time.Duration(sc.service.MinNoticeMinutes) * time.Minute)
+	l := now.In(sc.loc)
+	lastDay = civilDate(l.Year(), l.Month(), l.Day()+sc.service.HorizonDays)
+	return earliest, lastDay
+}
+
+// civilDate is a calendar date, held as midnight UTC so that adding days never meets a clock change.
+func civilDate(y int, m time.Month, d int) time.Time {
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+func localDate(t time.Time, loc *time.Location) time.Time {
+	l := t.In(loc)
+	return civilDate(l.Year(), l.Month(), l.Day())
+}
+
+// Slots lists the free slots of a service between two local dates
+// (inclusive): not in the past, not inside the minimum notice, not beyond
+// the horizon, and with at least one place left.
+func (s *Store) Slots(ctx context.Context, site, code string, from, to time.Time) ([]Slot, error) {
+	sc, err := s.loadSchedule(ctx, site, code)
+	if err != nil {
+		return nil, err
+	}
+	if !sc.service.Bookable {
+		return []Slot{}, nil
+	}
+	earliest, lastDay := sc.bookableWindow(s.Clock.Now())
+	if to.After(lastDay) {
+		to = lastDay
+	}
+	if first := localDate(earliest, sc.loc); from.Before(first) {
+		from = first
+	}
+	slots := []Slot{}
+	if from.After(to) {
+		return slots, nil
+	}
+	var all []Slot
+	for d := from; !d.After(to); d = d.AddDate(0, 0, 1) {
+		for _, sl := range sc.day(d) {
+			if !sl.Start.Before(earliest) {
+				all = append(all, sl)
+			}
+		}
+	}
+	if len(all) == 0 {
+		return slots, nil
+	}
+	booked, err := s.bookedCounts(ctx, site, sc.service.Code, all[0].Start, all[len(all)-1].Start)
+	if err != nil {
+		return nil, err
+	}
+	for _, sl := range all {
+		sl.Booked = booked[frontdoor.Millis(sl.Start)]
+		if sl.Remaining() > 0 {
+			slots = append(slots, sl)
+		}
+	}
+	return slots, nil
+}
+
+// bookedCounts is the number of places taken at each start in [first, last].
+func (s *Store) bookedCounts(ctx context.Context, site, code string, first, last time.Time) (map[int64]int, error) {
+	counts := map[int64]int{}
+	err := eachRow(ctx, s.DB.Read, `SELECT start_at, COUNT(*) FROM bookings
+		WHERE site_id = ? AND service_code = ? AND start_at BETWEEN ? AND ? AND status <> 'cancelled' GROUP BY start_at`,
+		[]any{site, code, frontdoor.Millis(first), frontdoor.Millis(last)}, func(rows *sql.Rows) error {
+			var at int64
+			var n int
+			if err := rows.Scan(&at, &n); err != nil {
+				return err
+			}
+			counts[at] = n
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("count bookings: %w", err)
+	}
+	return counts, nil
+}
+
+// slotAt finds the slot that starts at start, or explains in plain English
+// why a resident cannot book that time.
+func (sc *schedule) slotAt(start, now time.Time) (Slot, error) {
+	notBookable := func(why string) error {
+		return &frontdoor.Error{Kind: frontdoor.Unprocessable, Code: "not_bookable", Message: why, Fields: map[string]string{"start": why}}
+	}
+	if !sc.service.Bookable {
+		return Slot{}, &frontdoor.Error{Kind: frontdoor.Unprocessable, Code: "not_bookable",
+			Message: sc.service.Name + " cannot be booked in advance: come in and take a ticket.", Fields: map[string]string{"service": "This service cannot be booked in advance"}}
+	}
+	earliest, lastDay := sc.bookableWindow(now)
+	switch {
+	case start.Before(now):
+		return Slot{}, notBookable("That time has already passed: choose a later time")
+	case start.Before(earliest):
+		return Slot{}, notBookable(fmt.Sprintf("Appointments must be booked at least %s ahead: choose a later time", noticeText(sc.service.MinNoticeMinutes)))
+	case localDate(start, sc.loc).After(lastDay):
+		return Slot{}, notBookable(fmt.Sprintf("Appointments can be booked up to %d days ahead: choose an earlier date", sc.service.HorizonDays))
+	}
+	for _, sl := range sc.day(localDate(start, sc.loc)) {
+		if sl.Start.Equal(start) {
+			return sl, nil
+		}
+	}
+	return Slot{}, notBookable("There is no appointment at that time: choose one of the times offered")
+}
+
+func noticeText(m int) string {
+	switch {
+	case m%(24*60) == 0 && m >= 24*60:
+		return plural(m/(24*60), "day")
+	case m%60 == 0:
+		return plural(m/60, "hour")
+	default:
+		return plural(m, "minute")
+	}
+}
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
+}
