@@ -186,3 +186,41 @@ func statusWords(status string) string {
 	}
 	return status
 }
+
+// ResendConfirmation queues the confirmation text again (staff, after a
+// caller says it never came). Each resend is its own message.
+func (s *Store) ResendConfirmation(ctx context.Context, ref string) (Created, error) {
+	if _, err := frontdoor.Authorize(ctx, "", staffRoles...); err != nil {
+		return Created{}, err
+	}
+	b, err := s.load(ctx, s.DB.Read, ref)
+	if err != nil {
+		return Created{}, err
+	}
+	if err := s.authorize(ctx, b, ""); err != nil {
+		return Created{}, err
+	}
+	if b.Status != StatusBooked {
+		return Created{}, frontdoor.Errorf(frontdoor.Conflict, "not_booked", "Booking %s is %s, so there is nothing to confirm.", b.Reference, statusWords(b.Status))
+	}
+	if _, mobile, _ := NormalizePhone(b.Phone); !mobile {
+		return Created{}, frontdoor.Errorf(frontdoor.Unprocessable, "not_mobile", "The phone number for booking %s cannot receive texts.", b.Reference)
+	}
+	sc, err := s.loadSchedule(ctx, b.Site, b.Service)
+	if err != nil {
+		return Created{}, err
+	}
+	now := s.Clock.Now()
+	err = s.DB.WithTx(ctx, func(tx *sql.Tx) error {
+		body := notify.ConfirmationText(notify.BookingText{Service: sc.service.Name, Site: sc.site.Name, Reference: b.Reference,
+			Start: b.Start.In(sc.loc), ManageURL: s.BaseURL + ManagePath(b.Reference, s.Secrets.ManageToken(b.salt))})
+		_, err := notify.Enqueue(ctx, tx, now, notify.Message{
+			DedupeKey: fmt.Sprintf("booking:%d:confirmation-resend:%d", b.ID, now.UnixNano()),
+			Purpose:   notify.PurposeConfirmation, Site: b.Site, BookingID: b.ID, To: b.Phone, Body: body})
+		return err
+	})
+	if err != nil {
+		return Created{}, err
+	}
+	return s.created(b, sc.loc, false), nil
+}
