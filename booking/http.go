@@ -69,12 +69,12 @@ func parseRange(from, to string, today time.Time) (time.Time, time.Time, error) 
 
 func (s *Store) handleSlots(w http.ResponseWriter, r *http.Request) {
 	site, code := chi.URLParam(r, "site"), chi.URLParam(r, "code")
-	st, err := s.Site(r.Context(), site)
+	sc, err := s.loadSchedule(r.Context(), site, code)
 	if err != nil {
 		web.WriteError(w, r, err)
 		return
 	}
-	loc := st.Location()
+	loc := sc.loc
 	from, to, err := parseRange(r.URL.Query().Get("from"), r.URL.Query().Get("to"), localDate(s.Clock.Now(), loc))
 	if err != nil {
 		web.WriteError(w, r, err)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
+	"sync"
 	"time"
 
 	"frontdoor"
@@ -45,8 +47,59 @@ func minutes(hhmm string) int {
 	return h*60 + m
 }
 
-// loadSchedule reads everything slot generation needs for one service.
+// scheduleCache keeps schedules between requests: they change only through
+// this Store's setup methods, which invalidate it, and every slot list and
+// booking needs one.
+type scheduleCache struct {
+	mu  sync.Mutex
+	gen uint64
+	m   map[string]*schedule
+}
+
+func (c *scheduleCache) get(key string) (*schedule, uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[key], c.gen
+}
+
+// put keeps sc unless the cache was invalidated since gen was read.
+func (c *scheduleCache) put(key string, sc *schedule, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != gen {
+		return
+	}
+	if c.m == nil {
+		c.m = map[string]*schedule{}
+	}
+	c.m[key] = sc
+}
+
+func (c *scheduleCache) invalidate() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	c.m = nil
+}
+
+// loadSchedule returns what slot generation needs for one service; a
+// schedule is read-only once made, so callers share it.
 func (s *Store) loadSchedule(ctx context.Context, site, code string) (*schedule, error) {
+	key := site + "\x00" + strings.ToUpper(code)
+	sc, gen := s.schedules.get(key)
+	if sc != nil {
+		return sc, nil
+	}
+	sc, err := s.readSchedule(ctx, site, code)
+	if err != nil {
+		return nil, err
+	}
+	s.schedules.put(key, sc, gen)
+	return sc, nil
+}
+
+// readSchedule reads everything slot generation needs for one service.
+func (s *Store) readSchedule(ctx context.Context, site, code string) (*schedule, error) {
 	svc, err := s.Service(ctx, site, code)
 	if err != nil {
 		return nil, err
