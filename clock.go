@@ -60,6 +60,12 @@ func NewFakeClockAt(t time.Time) *FakeClock {
 	return &FakeClock{real: time.Now, offset: time.Until(t)}
 }
 
+// NewStoppedClock is a fake clock that stands still at t until Set moves it:
+// for tests that judge times to the second.
+func NewStoppedClock(t time.Time) *FakeClock {
+	return &FakeClock{real: func() time.Time { return t }}
+}
+
 func (c *FakeClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()

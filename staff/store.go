@@ -282,9 +282,9 @@ func (s *Store) Authenticate(r *http.Request) (*frontdoor.Principal, error) {
 		}
 		return s.tokenPrincipal(ctx, secret)
 	}
-	if secret := r.URL.Query().Get("token"); strings.HasPrefix(secret, "fd_") {
+	if secret := r.URL.Query().Get("token"); strings.HasPrefix(secret, "fd_") && tokenInURLAllowed(r.URL.Path) {
 		// Lobby screens are browsers in kiosk mode: the contract lets them put
-		// their device token in the URL.
+		// their device token in the URL of the screen and its event stream only.
 		return s.tokenPrincipal(ctx, secret)
 	}
 	if c, err := r.Cookie(CookieName); err == nil && c.Value != "" {
@@ -333,4 +333,11 @@ func nullable(s string) any {
 		return nil
 	}
 	return s
+}
+
+// tokenInURLAllowed is true for the lobby screen and its event stream, the
+// only places the contract lets a token travel in the URL.
+func tokenInURLAllowed(path string) bool {
+	return strings.HasPrefix(path, "/sites/") && strings.HasSuffix(path, "/display") ||
+		strings.HasPrefix(path, "/api/v1/sites/") && strings.HasSuffix(path, "/events")
 }

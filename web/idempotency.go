@@ -3,9 +3,14 @@ package web
 import (
 	"bytes"
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -27,6 +32,12 @@ type Idempotency struct {
 	TTL        time.Duration
 	StaleAfter time.Duration
 	Wait       time.Duration // how long a retry waits for the first request
+	// Key, when set, seals saved answers (AES-GCM) and fingerprints requests
+	// (HMAC-SHA-256) with keys derived from it, so that the database alone
+	// shows neither the secrets an answer can carry (a new token, a booking's
+	// manage link) nor a plain hash of a request that holds a password.
+	// serve sets it to the service's secret key, kept outside the database.
+	Key []byte
 }
 
 // NewIdempotency returns the middleware with the contract's 24 h expiry.
@@ -53,6 +64,9 @@ func (ix *Idempotency) Middleware(next http.Handler) http.Handler {
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		h := sha256.New()
+		if ix.Key != nil {
+			h = hmac.New(sha256.New, ix.subkey("request"))
+		}
 		h.Write([]byte(r.Method + " " + r.URL.Path + "\n"))
 		h.Write(body)
 		hash := h.Sum(nil)
@@ -138,6 +152,10 @@ func (ix *Idempotency) claim(ctx context.Context, scope, key string, hash []byte
 				busy = true
 				return nil
 			default:
+				if body, err = ix.open(scope, key, body); err != nil {
+					return frontdoor.Errorf(frontdoor.Conflict, "idempotency_answer_unreadable",
+						"The first answer to this request can no longer be read. Send it again with a new Idempotency-Key.")
+				}
 				saved = &savedAnswer{status: status, contentType: contentType, body: body}
 				return nil
 			}
@@ -167,11 +185,59 @@ func (ix *Idempotency) claim(ctx context.Context, scope, key string, hash []byte
 }
 
 func (ix *Idempotency) store(ctx context.Context, scope, key string, rec *captureWriter) error {
+	body, err := ix.seal(scope, key, rec.body.Bytes())
+	if err != nil {
+		return err
+	}
 	return ix.DB.WithTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE idempotency_keys SET status = ?, content_type = ?, body = ?
-			WHERE scope = ? AND key = ?`, rec.status, rec.header.Get("Content-Type"), rec.body.Bytes(), scope, key)
+			WHERE scope = ? AND key = ?`, rec.status, rec.header.Get("Content-Type"), body, scope, key)
 		return err
 	})
+}
+
+// subkey derives the key for one use from Key.
+func (ix *Idempotency) subkey(use string) []byte {
+	m := hmac.New(sha256.New, ix.Key)
+	m.Write([]byte("frontdoor idempotency " + use))
+	return m.Sum(nil)
+}
+
+func (ix *Idempotency) aead() (cipher.AEAD, error) {
+	block, err := aes.NewCipher(ix.subkey("answer"))
+	if err != nil {
+		return nil, err
+	}
+	return cipher.NewGCM(block)
+}
+
+// seal encrypts a saved answer, bound to its scope and key; as it is without Key.
+func (ix *Idempotency) seal(scope, key string, body []byte) ([]byte, error) {
+	if ix.Key == nil {
+		return body, nil
+	}
+	gcm, err := ix.aead()
+	if err != nil {
+		return nil, fmt.Errorf("idempotency: seal answer: %w", err)
+	}
+	nonce := make([]byte, gcm.NonceSize())
+	rand.Read(nonce)
+	return gcm.Seal(nonce, nonce, body, []byte(scope+"\x00"+key)), nil
+}
+
+// open is seal's inverse.
+func (ix *Idempotency) open(scope, key string, sealed []byte) ([]byte, error) {
+	if ix.Key == nil {
+		return sealed, nil
+	}
+	gcm, err := ix.aead()
+	if err != nil {
+		return nil, err
+	}
+	if len(sealed) < gcm.NonceSize() {
+		return nil, errors.New("idempotency: saved answer too short")
+	}
+	return gcm.Open(nil, sealed[:gcm.NonceSize()], sealed[gcm.NonceSize():], []byte(scope+"\x00"+key))
 }
 
 func (ix *Idempotency) release(ctx context.Context, scope, key string) {

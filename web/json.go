@@ -39,9 +39,27 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	return decodeJSONBytes(body, v)
 }
 
+// DecodeOptionalJSON is DecodeJSON for requests whose body may be left out:
+// an empty body leaves v as it is.
+func DecodeOptionalJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	if err != nil {
+		return frontdoor.Errorf(frontdoor.Invalid, "body_too_large", "The request body is too large: the limit is %d KB.", MaxBody>>10)
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	return decodeJSONBytes(body, v)
+}
+
 func decodeJSONBytes(body []byte, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return frontdoor.Errorf(frontdoor.Invalid, "bad_json", "The request body is empty: send a JSON object.")
+	}
+	// null decodes into anything without an error and changes nothing: a PUT
+	// of null would replace a site's hours with none.
+	if string(bytes.TrimSpace(body)) == "null" {
+		return frontdoor.Errorf(frontdoor.Invalid, "bad_json", "The request body must be a JSON object, not null.")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(v); err != nil {

@@ -147,8 +147,15 @@ func Require(roles ...string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			site := chi.URLParam(r, "site")
-			if _, err := frontdoor.Authorize(r.Context(), site, roles...); err != nil {
+			p, err := frontdoor.Authorize(r.Context(), site, roles...)
+			if err != nil {
 				WriteError(w, r, err)
+				return
+			}
+			// Admin work that is not about one site (new sites, staff, tokens,
+			// the clock) is for admins of every site, not one site's admin.
+			if site == "" && p.Site != "" && len(roles) == 1 && roles[0] == frontdoor.RoleAdmin {
+				WriteError(w, r, frontdoor.Errorf(frontdoor.Forbidden, "forbidden", "Your access is limited to one site; this needs an admin of every site."))
 				return
 			}
 			next.ServeHTTP(w, r)

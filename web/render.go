@@ -155,11 +155,18 @@ func (rd *Renderer) fill(r *http.Request, p *Page) {
 		p.User = pr
 	}
 	if p.Nav == nil && pr != nil {
+		active := -1 // the item whose Href is the longest that the path is at or under
 		for _, l := range rd.Nav {
 			if pr.Can(l.Roles...) {
-				p.Nav = append(p.Nav, NavItem{Text: l.Text, Href: l.Href,
-					Active: r.URL.Path == l.Href || strings.HasPrefix(r.URL.Path, l.Href+"/")})
+				p.Nav = append(p.Nav, NavItem{Text: l.Text, Href: l.Href})
+				if (r.URL.Path == l.Href || strings.HasPrefix(r.URL.Path, l.Href+"/")) &&
+					(active < 0 || len(l.Href) > len(p.Nav[active].Href)) {
+					active = len(p.Nav) - 1
+				}
 			}
+		}
+		if active >= 0 {
+			p.Nav[active].Active = true
 		}
 	}
 }

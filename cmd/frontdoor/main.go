@@ -21,6 +21,7 @@ Usage:
   frontdoor token create [flags]   print a new bearer token for staff or a device
   frontdoor token revoke --id N    stop a token working
   frontdoor user create [flags]    add a staff user who signs in to the pages
+  frontdoor simulate --scenario F  play a day through the queue rules (--policy, --compare)
 
 Every flag can also be set in the environment as FRONTDOOR_<NAME>,
 for example FRONTDOOR_DB=/var/lib/frontdoor/frontdoor.db.
@@ -30,9 +31,10 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "frontdoor:", err)
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0) // asked for help and given it, as the flag package's own -help does
 		}
+		fmt.Fprintln(os.Stderr, "frontdoor:", err)
 		os.Exit(2)
 	}
 }
@@ -51,6 +53,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return tokenRevokeCommand(ctx, rest[1:], stdout, stderr)
 	case cmd == "user" && len(rest) > 0 && rest[0] == "create":
 		return userCreateCommand(ctx, rest[1:], stdout, stderr)
+	case cmd == "simulate":
+		return simulateCommand(ctx, rest, stdout, stderr)
 	case cmd == "help" || cmd == "-h" || cmd == "--help" || cmd == "-help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -72,10 +76,16 @@ func newFlags(name, summary string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// parseFlags applies the environment, then the command line.
+// parseFlags applies the environment, then the command line. serve reads
+// every flag's FRONTDOOR_<NAME> twin; the one-off commands read only
+// FRONTDOOR_DB, so that a stray FRONTDOOR_NAME or FRONTDOOR_ROLE in the
+// environment never quietly fills in a token or a user.
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	var err error
 	fs.VisitAll(func(f *flag.Flag) {
+		if fs.Name() != "serve" && f.Name != "db" {
+			return
+		}
 		env := "FRONTDOOR_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
 		if v, ok := os.LookupEnv(env); ok && err == nil {
 			if e := fs.Set(f.Name, v); e != nil {

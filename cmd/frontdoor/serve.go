@@ -66,6 +66,9 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		if err := a.demo(ctx, stdout); err != nil {
 			return err
 		}
+	} else if sites, err := a.booking.Sites(ctx); err == nil && len(sites) == 0 {
+		fmt.Fprintln(stdout, "The database has no customer centre yet. To look around, start again with --demo;")
+		fmt.Fprintln(stdout, "to set up your own, create an admin with: frontdoor user create --role admin --name NAME")
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
