@@ -226,6 +226,13 @@ type Created struct {
 // count and inserts, so a slot is never booked beyond its capacity. The same
 // phone booking the same slot again gets its existing booking back.
 func (s *Store) Book(ctx context.Context, in Input) (Created, error) {
+	return s.BookWith(ctx, in, nil)
+}
+
+// BookWith is Book with also run in the booking's transaction once the
+// booking is written (not when an existing one is returned): the queue uses
+// it to close a walk-in's ticket when they take an appointment instead.
+func (s *Store) BookWith(ctx context.Context, in Input, also func(tx *sql.Tx, b Booking) error) (Created, error) {
 	c, err := in.validate()
 	if err != nil {
 		return Created{}, err
@@ -279,7 +286,12 @@ func (s *Store) Book(ctx context.Context, in Input) (Created, error) {
 			return err
 		}
 		if c.mobile {
-			return s.queueText(ctx, tx, now, sc, b, notify.PurposeConfirmation, notify.ConfirmationText)
+			if err := s.queueText(ctx, tx, now, sc, b, notify.PurposeConfirmation, notify.ConfirmationText); err != nil {
+				return err
+			}
+		}
+		if also != nil {
+			return also(tx, b)
 		}
 		return nil
 	})

@@ -103,11 +103,36 @@ func (s *Store) handleBook(w http.ResponseWriter, r *http.Request) {
 		web.WriteError(w, r, err)
 		return
 	}
+	if c.Existing && !frontdoor.PrincipalFrom(r.Context()).Can(staffRoles...) {
+		// Knowing a phone number and a time must not reveal the booking's
+		// secrets or details: a true retry carries its Idempotency-Key and gets
+		// the first answer again instead.
+		web.WriteJSON(w, http.StatusOK, AlreadyBooked(c))
+		return
+	}
 	status := http.StatusCreated
 	if c.Existing {
 		status = http.StatusOK
 	}
 	web.WriteJSON(w, status, c)
+}
+
+// Existing is the answer to booking a slot that the same phone already holds.
+type Existing struct {
+	Existing bool      `json:"existing"`
+	Site     string    `json:"site"`
+	Service  string    `json:"service"`
+	Start    time.Time `json:"start"`
+	End      time.Time `json:"end"`
+	Status   string    `json:"status"`
+	Message  string    `json:"message"`
+}
+
+// AlreadyBooked says a booking exists without giving away its reference,
+// links or personal details.
+func AlreadyBooked(c Created) Existing {
+	return Existing{Existing: true, Site: c.Site, Service: c.Service, Start: c.Start, End: c.End, Status: c.Status,
+		Message: "This phone number already has this appointment. Use the link in your confirmation text to see, change or cancel it."}
 }
 
 // manageToken is the bearer token when it is not a staff token (those are

@@ -16,6 +16,8 @@ type Store struct {
 	Clock   frontdoor.Clock
 	Secrets Secrets
 	BaseURL string // the public URL, for links in texts and calendar files
+
+	schedules scheduleCache
 }
 
 // NewStore returns a Store. key derives bookings' secrets (see Secrets).
@@ -46,6 +48,7 @@ func (s *Store) CreateSite(ctx context.Context, in SiteInput) (Site, error) {
 			VALUES (?, ?, ?, ?, ?, ?)`, site.ID, site.Name, site.Address, site.Timezone, site.DisplayTokenRequired, frontdoor.Millis(s.Clock.Now()))
 		return err
 	})
+	s.schedules.invalidate()
 	return site, err
 }
 
@@ -108,6 +111,7 @@ func (s *Store) CreateService(ctx context.Context, site string, in ServiceInput)
 			svc.AppointmentTargetMinutes, svc.WalkInFirstContactMinutes, svc.WalkInTargetMinutes, svc.MinNoticeMinutes, svc.HorizonDays, site)
 		return err
 	})
+	s.schedules.invalidate()
 	return svc, err
 }
 
@@ -164,15 +168,17 @@ func (s *Store) CreateDesk(ctx context.Context, site string, in DeskInput) (Desk
 	}
 	d, fields := in.validate(site)
 	err := s.DB.WithTx(ctx, func(tx *sql.Tx) error {
+		unknown := false // a 422 only when the one fault is a service the site lacks
 		for _, c := range d.Services {
 			if !exists(ctx, tx, `SELECT 1 FROM services WHERE site_id = ? AND code = ?`, site, c) {
 				fields["services"] = fmt.Sprintf("Site %q has no service %q", site, c)
+				unknown = true
 				break
 			}
 		}
 		if len(fields) > 0 {
 			e := frontdoor.FieldErrors(fields)
-			if _, unknown := fields["services"]; unknown && len(fields) == 1 {
+			if unknown && len(fields) == 1 {
 				e.Kind, e.Code = frontdoor.Unprocessable, "unknown_service"
 			}
 			return e
@@ -266,6 +272,7 @@ func (s *Store) PutHours(ctx context.Context, site string, h Hours) (Hours, erro
 		}
 		return nil
 	})
+	s.schedules.invalidate()
 	return h, err
 }
 
@@ -330,6 +337,7 @@ func (s *Store) PutCapacity(ctx context.Context, site, code string, c Capacity) 
 		}
 		return nil
 	})
+	s.schedules.invalidate()
 	return c, err
 }
 

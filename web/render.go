@@ -97,10 +97,21 @@ var funcs = template.FuncMap{
 // Parse parses each page file in fsys ("templates/start.html") with the
 // layout and partials. Parts pass their own embedded files.
 func (rd *Renderer) Parse(fsys fs.FS, files ...string) (*Pages, error) {
+	return rd.ParseShared(fsys, nil, files...)
+}
+
+// ParseShared is Parse with a part's own shared pieces (shared, in fsys)
+// parsed into every page as well.
+func (rd *Renderer) ParseShared(fsys fs.FS, shared []string, files ...string) (*Pages, error) {
 	ps := &Pages{rd: rd, set: map[string]*template.Template{}}
 	base, err := template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html")
 	if err != nil {
 		return nil, fmt.Errorf("parse layout: %w", err)
+	}
+	if len(shared) > 0 {
+		if base, err = base.ParseFS(fsys, shared...); err != nil {
+			return nil, fmt.Errorf("parse %v: %w", shared, err)
+		}
 	}
 	for _, f := range files {
 		t, err := template.Must(base.Clone()).ParseFS(fsys, f)

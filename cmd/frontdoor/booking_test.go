@@ -213,11 +213,23 @@ func TestRetriesDoNotDoubleBook(t *testing.T) {
 	s.must(200, "PUT", "/api/v1/sites/city-hall/services/HOU/capacity", s.Admin, map[string]any{"weekly": []map[string]any{
 		{"weekday": "wednesday", "from": "09:00", "to": "12:00", "parallel": 5}}})
 	first := s.book(slot, "07700 900555")
-	// Same phone, same slot, no key: the existing booking comes back with its links.
-	var again bookingAnswer
-	s.must(200, "POST", "/api/v1/bookings", "", bookBody(slot, "+447700900555")).JSON(t, &again)
-	if again.Reference != first.Reference || again.ManageToken != first.ManageToken || again.CheckinCode != first.CheckinCode {
-		t.Errorf("retry gave %+v, want the first booking %+v", again, first)
+	// Same phone, same slot, no key: no second booking, and (since a phone
+	// number and a time are no secret) none of the first one's secrets either.
+	var again struct {
+		bookingAnswer
+		Existing bool `json:"existing"`
+	}
+	r := s.must(200, "POST", "/api/v1/bookings", "", bookBody(slot, "+447700900555"))
+	r.JSON(t, &again)
+	if !again.Existing || !again.Start.Equal(first.Start) || again.Reference != "" || again.ManageToken != "" || again.CheckinCode != "" ||
+		strings.Contains(string(r.Body), first.Reference) || strings.Contains(string(r.Body), "Ann Example") {
+		t.Errorf("retry without a key gave %s", r.Body)
+	}
+	// Staff booking for a caller see the existing booking in full.
+	var staffAgain bookingAnswer
+	s.must(200, "POST", "/api/v1/bookings", s.Admin, bookBody(slot, "07700 900555")).JSON(t, &staffAgain)
+	if staffAgain.Reference != first.Reference {
+		t.Errorf("staff retry gave %+v", staffAgain)
 	}
 	// Idempotency-Key: the same answer, byte for byte.
 	body := bookBody(slot, "07700 900556")

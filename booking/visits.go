@@ -1,0 +1,96 @@
+package booking
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"frontdoor"
+	"frontdoor/notify"
+)
+
+// What the queue asks of bookings. The queue never touches the bookings
+// table itself: it calls these, passing its transaction where the change
+// must commit with its own.
+
+// ByReference finds a booking by its reference (any case, spaces allowed).
+func (s *Store) ByReference(ctx context.Context, ref string) (Booking, error) {
+	return s.load(ctx, s.DB.Read, ref)
+}
+
+// SetVisitStatus moves a booking along as its visit happens (checked in,
+// seen, no-show) inside the queue's transaction; from says which status it
+// must still have, so a booking cancelled meanwhile is not revived.
+func (s *Store) SetVisitStatus(ctx context.Context, tx *sql.Tx, id int64, from, to string) error {
+	res, err := tx.ExecContext(ctx, `UPDATE bookings SET status = ?, updated_at = ? WHERE id = ? AND status = ?`,
+		to, frontdoor.Millis(s.Clock.Now()), id, from)
+	if err != nil {
+		return fmt.Errorf("booking %d: set status %s: %w", id, to, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return frontdoor.Errorf(frontdoor.Conflict, "stale", "This booking has changed since it was read: it is no longer %s.", statusWords(from))
+	}
+	return nil
+}
+
+// NextFree returns up to n of a service's next free slots, in the site's zone,
+// looking ahead two weeks: what a walk-in facing a long wait is offered.
+func (s *Store) NextFree(ctx context.Context, site, code string, n int) ([]Slot, error) {
+	sc, err := s.loadSchedule(ctx, site, code)
+	if err != nil {
+		return nil, err
+	}
+	today := localDate(s.Clock.Now(), sc.loc)
+	slots, err := s.Slots(ctx, site, code, today, today.AddDate(0, 0, 14))
+	if err != nil {
+		return nil, err
+	}
+	if len(slots) > n {
+		slots = slots[:n]
+	}
+	for i := range slots {
+		slots[i].Start, slots[i].End = slots[i].Start.In(sc.loc), slots[i].End.In(sc.loc)
+	}
+	return slots, nil
+}
+
+// NoShows counts a site's bookings between two instants that were never
+// checked in (their time has passed) or were marked as not attended.
+func (s *Store) NoShows(ctx context.Context, site string, from, to time.Time) (map[string]int, error) {
+	counts := map[string]int{}
+	now := s.Clock.Now()
+	err := eachRow(ctx, s.DB.Read, `SELECT service_code, COUNT(*) FROM bookings WHERE site_id = ? AND start_at >= ? AND start_at < ?
+		AND (status = 'no_show' OR (status = 'booked' AND end_at < ?)) GROUP BY service_code`,
+		[]any{site, frontdoor.Millis(from), frontdoor.Millis(to), frontdoor.Millis(now)}, func(rows *sql.Rows) error {
+			var code string
+			var n int
+			if err := rows.Scan(&code, &n); err != nil {
+				return err
+			}
+			counts[code] = n
+			return nil
+		})
+	return counts, err
+}
+
+// QueueDelayText queues, in the queue's transaction, one text telling the
+// booking's visitor the new time they expect to be called.
+func (s *Store) QueueDelayText(ctx context.Context, tx *sql.Tx, id int64, expected time.Time) error {
+	b, err := scanBooking(tx.QueryRowContext(ctx, bookingSelect+` WHERE id = ?`, id))
+	if err != nil {
+		return fmt.Errorf("booking %d: %w", id, err)
+	}
+	if _, mobile, _ := NormalizePhone(b.Phone); !mobile {
+		return nil
+	}
+	sc, err := s.loadSchedule(ctx, b.Site, b.Service)
+	if err != nil {
+		return err
+	}
+	_, err = notify.Enqueue(ctx, tx, s.Clock.Now(), notify.Message{
+		DedupeKey: fmt.Sprintf("booking:%d:%s:%d", b.ID, notify.PurposeDelay, b.sequence),
+		Purpose:   notify.PurposeDelay, Site: b.Site, BookingID: b.ID, To: b.Phone,
+		Body: notify.DelayText(sc.service.Name, expected.In(sc.loc))})
+	return err
+}
