@@ -192,3 +192,74 @@ CREATE TABLE messages (
 ) STRICT;
 CREATE INDEX messages_due ON messages(status, send_after);
 CREATE INDEX messages_recipient ON messages(recipient, created_at);
+
+-- migration 3: the visit queue: tickets, their event log, desk sessions
+
+-- One visit in the queue. The standards' targets are copied on at arrival so
+-- a later change of setting never rewrites how a past visit is judged.
+CREATE TABLE tickets (
+	id                    INTEGER PRIMARY KEY,
+	site_id               TEXT NOT NULL REFERENCES sites(id),
+	service_code          TEXT NOT NULL,
+	local_day             TEXT NOT NULL,            -- YYYY-MM-DD in the site's zone, of arrival
+	letter                TEXT NOT NULL,
+	seq                   INTEGER NOT NULL,
+	number                TEXT NOT NULL,            -- letter + sequence, e.g. H012
+	kind                  TEXT NOT NULL CHECK (kind IN ('appointment', 'walk_in')),
+	channel               TEXT NOT NULL,            -- online, phone, reception, or walk_in
+	booking_id            INTEGER UNIQUE REFERENCES bookings(id),
+	priority              INTEGER NOT NULL DEFAULT 0 CHECK (priority IN (0, 1)),
+	phone                 TEXT NOT NULL DEFAULT '', -- a walk-in's optional mobile, for a text when called
+	appointment_at        INTEGER,
+	arrived_at            INTEGER NOT NULL,
+	due_at                INTEGER NOT NULL,
+	appointment_target_s  INTEGER NOT NULL,
+	first_contact_s       INTEGER NOT NULL,
+	walk_in_target_s      INTEGER NOT NULL,
+	status                TEXT NOT NULL CHECK (status IN ('waiting', 'called', 'serving', 'done', 'no_show', 'withdrawn')),
+	desk_id               TEXT,
+	first_called_at       INTEGER,
+	called_at             INTEGER,
+	recalls               INTEGER NOT NULL DEFAULT 0,
+	started_at            INTEGER,
+	finished_at           INTEGER,
+	outcome               TEXT NOT NULL DEFAULT '' CHECK (outcome IN ('', 'resolved', 'not_resolved')),
+	follow_up             INTEGER NOT NULL DEFAULT 0 CHECK (follow_up IN (0, 1)),
+	estimate_s            INTEGER,                  -- the wait the visitor was told on arrival
+	position_at_arrival   INTEGER,
+	offered               INTEGER NOT NULL DEFAULT 0 CHECK (offered IN (0, 1)),
+	offer_response        TEXT NOT NULL DEFAULT '' CHECK (offer_response IN ('', 'accepted', 'declined')),
+	delayed_at            INTEGER,
+	transfers             INTEGER NOT NULL DEFAULT 0,
+	updated_at            INTEGER NOT NULL,
+	UNIQUE (site_id, local_day, letter, seq),
+	FOREIGN KEY (site_id, service_code) REFERENCES services(site_id, code),
+	CHECK (status NOT IN ('called', 'serving') OR desk_id IS NOT NULL) -- done tickets keep the desk that served them
+) STRICT;
+CREATE INDEX tickets_waiting ON tickets(site_id, status, due_at);
+CREATE INDEX tickets_day ON tickets(site_id, local_day);
+-- A desk has at most one visit open at a time.
+CREATE UNIQUE INDEX tickets_desk_open ON tickets(desk_id) WHERE status IN ('called', 'serving');
+
+-- Every change to a ticket, in order: what lobby screens replay, what reports and the audit read.
+CREATE TABLE ticket_events (
+	id        INTEGER PRIMARY KEY,
+	site_id   TEXT NOT NULL,
+	ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+	kind      TEXT NOT NULL,
+	at        INTEGER NOT NULL,
+	desk_id   TEXT,
+	actor     TEXT NOT NULL,
+	data      TEXT NOT NULL DEFAULT '{}'
+) STRICT;
+CREATE INDEX ticket_events_site ON ticket_events(site_id, id);
+CREATE INDEX ticket_events_ticket ON ticket_events(ticket_id);
+
+-- Which desks are staffed: the wait estimate counts open desks only.
+CREATE TABLE desk_sessions (
+	desk_id    TEXT PRIMARY KEY,
+	site_id    TEXT NOT NULL,
+	open       INTEGER NOT NULL CHECK (open IN (0, 1)),
+	changed_at INTEGER NOT NULL,
+	actor      TEXT NOT NULL
+) STRICT;

@@ -19,6 +19,7 @@ const (
 	PurposeChange       = "change"
 	PurposeCancellation = "cancellation"
 	PurposeReminder     = "reminder"
+	PurposeDelay        = "delay"
 )
 
 // Message is one SMS to queue.

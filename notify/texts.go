@@ -34,3 +34,10 @@ func ChangeText(b BookingText) string {
 func CancellationText(b BookingText) string {
 	return fmt.Sprintf("Cancelled: your %s appointment on %s at %s (ref %s). Book again any time.", b.Service, when(b.Start), b.Site, b.Reference)
 }
+
+// DelayText tells a checked-in visitor their call is running late, as the
+// charter asks: kept informed of any delay.
+func DelayText(service string, expected time.Time) string {
+	return fmt.Sprintf("Sorry, %s is running late today. We now expect to call you at about %s. You keep your place in the queue.",
+		service, expected.Format("3:04pm"))
+}

@@ -1,0 +1,265 @@
+package queue
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"time"
+
+	"frontdoor"
+)
+
+// Standard is one of the charter's standards measured over some visits.
+type Standard struct {
+	Visits        int      `json:"visits"`
+	Within        int      `json:"within"`
+	Percent       *float64 `json:"percent"` // 0–100, one decimal; null with no visits
+	Pending       int      `json:"pending"` // still waiting and not yet due: not counted in visits
+	MedianMinutes *float64 `json:"median_wait_minutes"`
+	P90Minutes    *float64 `json:"p90_wait_minutes"`
+	waits         []time.Duration
+}
+
+func (s *Standard) add(met bool, wait time.Duration, called bool) {
+	s.Visits++
+	if met {
+		s.Within++
+	}
+	if called {
+		s.waits = append(s.waits, wait)
+	}
+}
+
+func (s *Standard) close() {
+	if s.Visits > 0 {
+		p := math.Round(float64(s.Within)*1000/float64(s.Visits)) / 10
+		s.Percent = &p
+	}
+	if len(s.waits) > 0 {
+		sort.Slice(s.waits, func(i, j int) bool { return s.waits[i] < s.waits[j] })
+		med := minutes1(percentile(s.waits, 0.5))
+		p90 := minutes1(percentile(s.waits, 0.9))
+		s.MedianMinutes, s.P90Minutes = &med, &p90
+	}
+}
+
+// percentile by the nearest-rank method on sorted durations.
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	rank := int(math.Ceil(p*float64(len(sorted)))) - 1
+	return sorted[max(rank, 0)]
+}
+
+func minutes1(d time.Duration) float64 { return math.Round(d.Minutes()*10) / 10 }
+
+// Standards are the three standards over one set of visits, with what goes with them.
+type Standards struct {
+	Appointments         Standard       `json:"appointments"`
+	WalkInFirstContact   Standard       `json:"walk_in_first_contact"`
+	WalkIns              Standard       `json:"walk_ins"`
+	NoShows              int            `json:"no_shows"`
+	Channels             map[string]int `json:"channels"`
+	Finished             int            `json:"finished"`
+	ResolvedFirstContact int            `json:"resolved_at_first_contact"`
+	ResolutionPercent    *float64       `json:"resolution_percent"`
+}
+
+// Report is GET /api/v1/sites/{site}/reports/standards.
+type Report struct {
+	Site string `json:"site"`
+	From string `json:"from"`
+	To   string `json:"to"`
+	Standards
+	Estimates struct {
+		Compared int     `json:"compared"`
+		MAE      float64 `json:"mean_absolute_error_minutes"`
+	} `json:"estimates"`
+	Services []ServiceStandards `json:"services"`
+	Days     []DayStandards     `json:"days"`
+}
+
+// ServiceStandards are one service's standards.
+type ServiceStandards struct {
+	Service string `json:"service"`
+	Standards
+}
+
+// DayStandards are one local day's standards.
+type DayStandards struct {
+	Date string `json:"date"`
+	Standards
+}
+
+// judge measures one ticket against its standards, to the second (the
+// milliseconds stored). Only a visit's first call counts: that is when it
+// was "seen". A visit still waiting and not yet past a target is pending.
+func judge(t ticket, now int64, s *Standards) {
+	called := t.FirstCalled.Valid
+	calledAt := t.FirstCalled.Int64
+	s.Channels[t.Channel]++
+	switch t.Kind {
+	case KindAppointment:
+		from := max(t.Appointment.Int64, t.Arrived)
+		deadline := from + t.ApptTarget*1000
+		switch {
+		case called:
+			s.Appointments.add(calledAt <= deadline, time.Duration(max(calledAt-from, 0))*time.Millisecond, true)
+		case t.Status == StatusWaiting && now <= deadline:
+			s.Appointments.Pending++
+		default:
+			s.Appointments.add(false, 0, false)
+		}
+	case KindWalkIn:
+		first := t.Arrived + t.FirstContact*1000
+		switch {
+		case t.Offered || (called && calledAt <= first):
+			// Told the wait and offered an appointment meets first contact, as the charter says.
+			s.WalkInFirstContact.add(true, 0, false)
+		case !called && t.Status == StatusWaiting && now <= first:
+			s.WalkInFirstContact.Pending++
+		default:
+			s.WalkInFirstContact.add(false, 0, false)
+		}
+		deadline := t.Arrived + t.WalkInTarget*1000
+		switch {
+		case t.Status == StatusWithdrawn:
+			// Took an appointment instead: not a walk-in wait any more.
+		case called:
+			s.WalkIns.add(calledAt <= deadline, time.Duration(calledAt-t.Arrived)*time.Millisecond, true)
+		case t.Status == StatusWaiting && now <= deadline:
+			s.WalkIns.Pending++
+		default:
+			s.WalkIns.add(false, 0, false)
+		}
+	}
+	if t.Status == StatusNoShow {
+		s.NoShows++
+	}
+	if t.Status == StatusDone && t.Outcome != "" {
+		s.Finished++
+		if t.Outcome == "resolved" {
+			s.ResolvedFirstContact++
+		}
+	}
+}
+
+func (s *Standards) close() {
+	s.Appointments.close()
+	s.WalkInFirstContact.close()
+	s.WalkIns.close()
+	if s.Finished > 0 {
+		p := math.Round(float64(s.ResolvedFirstContact)*1000/float64(s.Finished)) / 10
+		s.ResolutionPercent = &p
+	}
+}
+
+func newStandards() Standards { return Standards{Channels: map[string]int{}} }
+
+// MaxReportDays is the longest range one report covers.
+const MaxReportDays = 366
+
+// StandardsReport measures every visit at a site between two local dates
+// (inclusive) against the charter's standards.
+func (q *Queue) StandardsReport(ctx context.Context, siteID, from, to string) (Report, error) {
+	if _, err := frontdoor.Authorize(ctx, siteID, frontdoor.RoleManager); err != nil {
+		return Report{}, err
+	}
+	site, err := q.Booking.Site(ctx, siteID)
+	if err != nil {
+		return Report{}, err
+	}
+	loc := site.Location()
+	now := q.Clock.Now()
+	f, t, err := reportRange(from, to, now.In(loc))
+	if err != nil {
+		return Report{}, err
+	}
+	r := Report{Site: siteID, From: f.Format(time.DateOnly), To: t.Format(time.DateOnly), Standards: newStandards(),
+		Services: []ServiceStandards{}, Days: []DayStandards{}}
+	list, err := tickets(ctx, q.DB.Read, `site_id = ? AND local_day BETWEEN ? AND ? ORDER BY local_day, id`, siteID, r.From, r.To)
+	if err != nil {
+		return Report{}, err
+	}
+	services := map[string]*ServiceStandards{}
+	days := map[string]*DayStandards{}
+	var absErr time.Duration
+	nowMS := frontdoor.Millis(now)
+	for _, tk := range list {
+		judge(tk, nowMS, &r.Standards)
+		if services[tk.Service] == nil {
+			services[tk.Service] = &ServiceStandards{Service: tk.Service, Standards: newStandards()}
+		}
+		judge(tk, nowMS, &services[tk.Service].Standards)
+		if days[tk.LocalDay] == nil {
+			days[tk.LocalDay] = &DayStandards{Date: tk.LocalDay, Standards: newStandards()}
+		}
+		judge(tk, nowMS, &days[tk.LocalDay].Standards)
+		if tk.FirstCalled.Valid && tk.Estimate.Valid {
+			from := tk.Arrived
+			if tk.Appointment.Valid {
+				from = max(from, tk.Appointment.Int64) // as the estimate was told
+			}
+			actual := time.Duration(tk.FirstCalled.Int64-from) * time.Millisecond
+			diff := actual - time.Duration(tk.Estimate.Int64)*time.Second
+			absErr += max(diff, -diff)
+			r.Estimates.Compared++
+		}
+	}
+	// Booked visitors who never came are no-shows too.
+	start := time.Date(f.Year(), f.Month(), f.Day(), 0, 0, 0, 0, loc)
+	end := time.Date(t.Year(), t.Month(), t.Day()+1, 0, 0, 0, 0, loc)
+	absent, err := q.Booking.NoShows(ctx, siteID, start, end)
+	if err != nil {
+		return Report{}, err
+	}
+	for code, n := range absent {
+		r.NoShows += n
+		if services[code] == nil {
+			services[code] = &ServiceStandards{Service: code, Standards: newStandards()}
+		}
+		services[code].NoShows += n
+	}
+	if r.Estimates.Compared > 0 {
+		r.Estimates.MAE = minutes1(absErr / time.Duration(r.Estimates.Compared))
+	}
+	r.Standards.close()
+	for _, s := range services {
+		s.close()
+		r.Services = append(r.Services, *s)
+	}
+	sort.Slice(r.Services, func(i, j int) bool { return r.Services[i].Service < r.Services[j].Service })
+	for _, d := range days {
+		d.close()
+		r.Days = append(r.Days, *d)
+	}
+	sort.Slice(r.Days, func(i, j int) bool { return r.Days[i].Date < r.Days[j].Date })
+	return r, nil
+}
+
+func reportRange(from, to string, today time.Time) (time.Time, time.Time, error) {
+	fields := map[string]string{}
+	f := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
+	t := f
+	var err error
+	if from != "" {
+		if f, err = time.Parse(time.DateOnly, from); err != nil {
+			fields["from"] = "Give from as a date, like 2026-12-01"
+		}
+		t = f
+	}
+	if to != "" {
+		if t, err = time.Parse(time.DateOnly, to); err != nil {
+			fields["to"] = "Give to as a date, like 2026-12-31"
+		}
+	}
+	if len(fields) == 0 && t.Before(f) {
+		fields["to"] = "The end date must be on or after the start date"
+	}
+	if len(fields) == 0 && t.Sub(f) >= MaxReportDays*24*time.Hour {
+		fields["to"] = fmt.Sprintf("Ask for at most %d days at a time", MaxReportDays)
+	}
+	if len(fields) > 0 {
+		return f, t, frontdoor.FieldErrors(fields)
+	}
+	return f, t, nil
+}
