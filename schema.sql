@@ -263,3 +263,52 @@ CREATE TABLE desk_sessions (
 	changed_at INTEGER NOT NULL,
 	actor      TEXT NOT NULL
 ) STRICT;
+
+-- migration 4: SMS sending: claims, retries, delivery, opt-outs, reminders, satisfaction
+
+-- The sender claims a message (status sending) in a committed transaction
+-- before it calls Twilio, and records the answer after. claimed_at is the
+-- real (provider's) time of the claim, not the service clock's: a message
+-- whose result is unknown is looked up at Twilio by it. claimed_by names the
+-- sender that holds the claim, so a restarted process knows which claims
+-- were left by a dead one. check_from, when set, says an earlier attempt may
+-- have reached Twilio: look for it there (from that real time) before
+-- sending again. provider_status is Twilio's last reported status.
+ALTER TABLE messages ADD COLUMN claimed_at INTEGER;
+ALTER TABLE messages ADD COLUMN claimed_by TEXT;
+ALTER TABLE messages ADD COLUMN check_from INTEGER;
+ALTER TABLE messages ADD COLUMN sent_at INTEGER;
+ALTER TABLE messages ADD COLUMN provider_status TEXT NOT NULL DEFAULT '';
+CREATE INDEX messages_provider ON messages(provider_id) WHERE provider_id IS NOT NULL;
+
+-- Numbers that replied STOP (or another opt-out word): they get nothing
+-- more until they reply START. Kept past the retention period: it is what
+-- stops a returning resident being texted against their wish.
+CREATE TABLE sms_opt_outs (
+	phone   TEXT PRIMARY KEY, -- E.164
+	keyword TEXT NOT NULL,
+	at      INTEGER NOT NULL
+) STRICT;
+
+-- Per-site SMS settings; a site without a row has the defaults (all off).
+CREATE TABLE sms_settings (
+	site_id               TEXT PRIMARY KEY REFERENCES sites(id),
+	satisfaction_question INTEGER NOT NULL DEFAULT 0 CHECK (satisfaction_question IN (0, 1)),
+	updated_at            INTEGER NOT NULL
+) STRICT;
+
+-- Replies 1-5 to the post-visit question, one per question (a later reply
+-- replaces an earlier one). No phone number: the score outlives the person's data.
+CREATE TABLE satisfaction_scores (
+	message_id INTEGER PRIMARY KEY REFERENCES messages(id),
+	site_id    TEXT,
+	ticket_id  INTEGER,
+	score      INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
+	at         INTEGER NOT NULL
+) STRICT;
+
+-- The booking sequence whose reminder has been decided (queued, or not due
+-- to anyone: a landline, booked too late); a move raises the sequence, so
+-- the new time gets its own reminder.
+ALTER TABLE bookings ADD COLUMN reminded_seq INTEGER;
+CREATE INDEX bookings_upcoming ON bookings(start_at) WHERE status = 'booked';

@@ -55,23 +55,29 @@ func (s *Store) NextFree(ctx context.Context, site, code string, n int) ([]Slot,
 	return slots, nil
 }
 
-// NoShows counts a site's bookings between two instants that were never
-// checked in (their time has passed) or were marked as not attended.
-func (s *Store) NoShows(ctx context.Context, site string, from, to time.Time) (map[string]int, error) {
-	counts := map[string]int{}
-	now := s.Clock.Now()
-	err := eachRow(ctx, s.DB.Read, `SELECT service_code, COUNT(*) FROM bookings WHERE site_id = ? AND start_at >= ? AND start_at < ?
-		AND (status = 'no_show' OR (status = 'booked' AND end_at < ?)) GROUP BY service_code`,
-		[]any{site, frontdoor.Millis(from), frontdoor.Millis(to), frontdoor.Millis(now)}, func(rows *sql.Rows) error {
-			var code string
-			var n int
-			if err := rows.Scan(&code, &n); err != nil {
+// NoShow is a booking whose visitor never came (its time has passed with
+// no check-in) or was marked as not attended.
+type NoShow struct {
+	Service string
+	Start   time.Time
+}
+
+// NoShows lists a site's no-show bookings between two instants.
+func (s *Store) NoShows(ctx context.Context, site string, from, to time.Time) ([]NoShow, error) {
+	var out []NoShow
+	err := eachRow(ctx, s.DB.Read, `SELECT service_code, start_at FROM bookings WHERE site_id = ? AND start_at >= ? AND start_at < ?
+		AND (status = 'no_show' OR (status = 'booked' AND end_at < ?))`,
+		[]any{site, frontdoor.Millis(from), frontdoor.Millis(to), frontdoor.Millis(s.Clock.Now())}, func(rows *sql.Rows) error {
+			var n NoShow
+			var at int64
+			if err := rows.Scan(&n.Service, &at); err != nil {
 				return err
 			}
-			counts[code] = n
+			n.Start = frontdoor.FromMillis(at)
+			out = append(out, n)
 			return nil
 		})
-	return counts, err
+	return out, err
 }
 
 // QueueDelayText queues, in the queue's transaction, one text telling the
