@@ -312,3 +312,22 @@ CREATE TABLE satisfaction_scores (
 -- the new time gets its own reminder.
 ALTER TABLE bookings ADD COLUMN reminded_seq INTEGER;
 CREATE INDEX bookings_upcoming ON bookings(start_at) WHERE status = 'booked';
+
+-- migration 5: site-wide events such as a desk's emergency alert belong to no ticket
+
+CREATE TABLE ticket_events_new (
+	id        INTEGER PRIMARY KEY,
+	site_id   TEXT NOT NULL,
+	ticket_id INTEGER REFERENCES tickets(id), -- NULL for events about the site, not a visit
+	kind      TEXT NOT NULL,
+	at        INTEGER NOT NULL,
+	desk_id   TEXT,
+	actor     TEXT NOT NULL,
+	data      TEXT NOT NULL DEFAULT '{}'
+) STRICT;
+INSERT INTO ticket_events_new(id, site_id, ticket_id, kind, at, desk_id, actor, data)
+	SELECT id, site_id, ticket_id, kind, at, desk_id, actor, data FROM ticket_events;
+DROP TABLE ticket_events;
+ALTER TABLE ticket_events_new RENAME TO ticket_events;
+CREATE INDEX ticket_events_site ON ticket_events(site_id, id);
+CREATE INDEX ticket_events_ticket ON ticket_events(ticket_id);

@@ -94,6 +94,8 @@ func (q *Queue) CheckIn(ctx context.Context, in CheckinInput) (Arrival, error) {
 	t.Due = frontdoor.Millis(maxTime(b.Start, now).Add(time.Duration(t.ApptTarget) * time.Second))
 	var a Arrival
 	var events []frontdoor.Event
+	q.order.Lock()
+	defer q.order.Unlock()
 	err = q.DB.WithTx(ctx, func(tx *sql.Tx) error {
 		var existing int
 		if tx.QueryRowContext(ctx, `SELECT 1 FROM tickets WHERE booking_id = ?`, b.ID).Scan(&existing) == nil {
@@ -182,6 +184,8 @@ func (q *Queue) TakeTicket(ctx context.Context, siteID string, in WalkInInput) (
 	t.Due = t.Arrived + t.WalkInTarget*1000
 	var a Arrival
 	var events []frontdoor.Event
+	q.order.Lock()
+	defer q.order.Unlock()
 	err = q.DB.WithTx(ctx, func(tx *sql.Tx) error {
 		ev, err := q.insertTicket(ctx, tx, &t)
 		if err != nil {
@@ -257,15 +261,14 @@ func (q *Queue) estimateArrival(ctx context.Context, tx *sql.Tx, t *ticket, now 
 // estimate forecasts t's wait by playing the queue forward with the calling
 // policy, over the desks now open (all the site's desks when none are).
 func (q *Queue) estimate(ctx context.Context, tx *sql.Tx, t ticket, now time.Time) (time.Duration, int, error) {
-	waiting, err := tickets(ctx, tx, `site_id = ? AND status = 'waiting'`, t.Site)
+	cands, err := waitingCandidates(ctx, tx, t.Site)
 	if err != nil {
 		return 0, 0, err
 	}
-	cands := make([]Candidate, len(waiting))
 	position := 1
-	for i, w := range waiting {
-		cands[i] = w.candidate()
-		if w.ID != t.ID && w.Service == t.Service && (w.Priority && !t.Priority || w.Priority == t.Priority && w.Due < t.Due) {
+	due := frontdoor.FromMillis(t.Due)
+	for _, w := range cands {
+		if w.ID != t.ID && w.Service == t.Service && (w.Priority && !t.Priority || w.Priority == t.Priority && w.Due.Before(due)) {
 			position++
 		}
 	}

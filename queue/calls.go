@@ -5,10 +5,13 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"frontdoor"
 	"frontdoor/booking"
+	"frontdoor/notify"
 )
 
 // deskRoles may call and serve visitors.
@@ -43,6 +46,8 @@ func (q *Queue) CallNext(ctx context.Context, deskID, service string) (*Ticket, 
 	now := q.Clock.Now()
 	var picked *ticket
 	var events []frontdoor.Event
+	q.order.Lock()
+	defer q.order.Unlock()
 	err = q.DB.WithTx(ctx, func(tx *sql.Tx) error {
 		open, err := tickets(ctx, tx, `desk_id = ? AND status IN ('called', 'serving')`, desk.ID)
 		if err != nil {
@@ -58,19 +63,18 @@ func (q *Queue) CallNext(ctx context.Context, deskID, service string) (*Ticket, 
 		if err := q.openDesk(ctx, tx, desk.Site, desk.ID, true); err != nil {
 			return err
 		}
-		waiting, err := tickets(ctx, tx, `site_id = ? AND status = 'waiting'`, desk.Site)
+		cands, err := waitingCandidates(ctx, tx, desk.Site)
 		if err != nil {
 			return err
-		}
-		cands := make([]Candidate, len(waiting))
-		for i, w := range waiting {
-			cands[i] = w.candidate()
 		}
 		i := q.Policy.Next(now, services, cands)
 		if i < 0 {
 			return nil
 		}
-		t := waiting[i]
+		t, err := loadTicket(ctx, tx, strconv.FormatInt(cands[i].ID, 10))
+		if err != nil {
+			return err
+		}
 		t.Status, t.Desk = StatusCalled, sql.NullString{String: desk.ID, Valid: true}
 		t.Called = sql.NullInt64{Int64: frontdoor.Millis(now), Valid: true}
 		if !t.FirstCalled.Valid {
@@ -91,6 +95,9 @@ func (q *Queue) CallNext(ctx context.Context, deskID, service string) (*Ticket, 
 		}
 		ev, err := q.event(ctx, tx, t, "called", desk.Name, false)
 		if err != nil {
+			return err
+		}
+		if err := q.textCalled(ctx, tx, t, desk.Name, now); err != nil {
 			return err
 		}
 		events = append(events, ev)
@@ -117,7 +124,49 @@ func (q *Queue) finish(ctx context.Context, tx *sql.Tx, t ticket, outcome string
 		return frontdoor.Event{}, fmt.Errorf("finish ticket %s: %w", t.Number, err)
 	}
 	t.Status = StatusDone
+	if err := q.textAfterVisit(ctx, tx, t); err != nil {
+		return frontdoor.Event{}, err
+	}
 	return q.event(ctx, tx, t, "finished", "", true)
+}
+
+// visitorMobile is the number to text a ticket's visitor on: their
+// booking's mobile, or the one a walk-in left; "" if none.
+func (q *Queue) visitorMobile(ctx context.Context, tx *sql.Tx, t ticket) (string, error) {
+	if t.BookingID.Valid {
+		return q.Booking.VisitPhone(ctx, tx, t.BookingID.Int64)
+	}
+	return t.Phone, nil
+}
+
+// textCalled queues "please go to desk N" in the call's transaction, once
+// per call of the ticket (a ticket transferred is called again).
+func (q *Queue) textCalled(ctx context.Context, tx *sql.Tx, t ticket, deskName string, now time.Time) error {
+	phone, err := q.visitorMobile(ctx, tx, t)
+	if err != nil || phone == "" {
+		return err
+	}
+	var calls int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM ticket_events WHERE ticket_id = ? AND kind = 'called'`, t.ID).Scan(&calls); err != nil {
+		return err
+	}
+	_, err = notify.Enqueue(ctx, tx, now, notify.Message{DedupeKey: fmt.Sprintf("ticket:%d:%s:%d", t.ID, notify.PurposeCalled, calls),
+		Purpose: notify.PurposeCalled, Site: t.Site, TicketID: t.ID, BookingID: t.BookingID.Int64, To: phone,
+		Body: notify.CalledText(t.Number, deskName)})
+	return err
+}
+
+// textAfterVisit queues the post-visit question, where the site asks it.
+func (q *Queue) textAfterVisit(ctx context.Context, tx *sql.Tx, t ticket) error {
+	phone, err := q.visitorMobile(ctx, tx, t)
+	if err != nil || phone == "" {
+		return err
+	}
+	return notify.QueueSatisfaction(ctx, tx, q.Clock.Now(), notify.Visit{Site: t.Site, TicketID: t.ID, BookingID: t.BookingID.Int64, Phone: phone,
+		SiteName: func() string {
+			st, _ := q.Booking.Site(ctx, t.Site)
+			return st.Name
+		}})
 }
 
 func (q *Queue) openDesk(ctx context.Context, tx *sql.Tx, site, desk string, open bool) error {
@@ -197,6 +246,8 @@ func (q *Queue) Act(ctx context.Context, id string, a Action) (Ticket, error) {
 	}
 	now := q.Clock.Now()
 	var events []frontdoor.Event
+	q.order.Lock()
+	defer q.order.Unlock()
 	err = q.DB.WithTx(ctx, func(tx *sql.Tx) error {
 		if t, err = loadTicket(ctx, tx, id); err != nil {
 			return err
@@ -321,6 +372,8 @@ func (q *Queue) AcceptOffer(ctx context.Context, id string, in booking.Input) (b
 	}
 	in.Site, in.Service, in.Channel = t.Site, t.Service, "reception"
 	var ev frontdoor.Event
+	q.order.Lock()
+	defer q.order.Unlock()
 	c, err := q.Booking.BookWith(ctx, in, func(tx *sql.Tx, b booking.Booking) error {
 		now := frontdoor.Millis(q.Clock.Now())
 		res, err := tx.ExecContext(ctx, `UPDATE tickets SET status = 'withdrawn', offer_response = 'accepted', updated_at = ?

@@ -34,6 +34,8 @@ func (q *Queue) checkSiteDelays(ctx context.Context, site string) error {
 		return err
 	}
 	var events []frontdoor.Event
+	q.order.Lock()
+	defer q.order.Unlock()
 	err := q.DB.WithTx(ctx, func(tx *sql.Tx) error {
 		now := q.Clock.Now()
 		waiting, err := tickets(ctx, tx, `site_id = ? AND status = 'waiting' AND kind = 'appointment' AND delayed_at IS NULL`, site)

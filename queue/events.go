@@ -102,7 +102,7 @@ func (q *Queue) Figures(ctx context.Context, site string) ([]ServiceFigure, erro
 		return nil, err
 	}
 	defer tx.Rollback()
-	waiting, err := tickets(ctx, tx, `site_id = ? AND status = 'waiting'`, site)
+	waiting, err := waitingCandidates(ctx, tx, site)
 	if err != nil {
 		return nil, err
 	}
@@ -119,9 +119,9 @@ func (q *Queue) Figures(ctx context.Context, site string) ([]ServiceFigure, erro
 			continue
 		}
 		f := ServiceFigure{Service: s.Code, Name: s.Name}
-		cands := []Candidate{}
+		cands := make([]Candidate, len(waiting), len(waiting)+1)
+		copy(cands, waiting)
 		for _, w := range waiting {
-			cands = append(cands, w.candidate())
 			if w.Service == s.Code {
 				f.Waiting++
 			}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"frontdoor"
@@ -25,6 +26,10 @@ type Queue struct {
 	AmberWithin time.Duration
 	// RecallLimit is how many times a ticket may be recalled before it must be marked a no-show.
 	RecallLimit int
+
+	// order is held from a write's transaction to the publishing of its
+	// events, so screens receive events in the log's order.
+	order sync.Mutex
 }
 
 // New returns a Queue with the default policy and settings.
@@ -225,4 +230,30 @@ func (q *Queue) authorizedTicket(ctx context.Context, id string, roles []string)
 		return ticket{}, err
 	}
 	return t, nil
+}
+
+// waitingCandidates reads a site's waiting tickets with only what the
+// calling policy needs: the hot path of every call and every estimate.
+func waitingCandidates(ctx context.Context, q queryer, site string) ([]Candidate, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, service_code, kind, priority, arrived_at, appointment_at, due_at
+		FROM tickets WHERE site_id = ? AND status = 'waiting'`, site)
+	if err != nil {
+		return nil, fmt.Errorf("read waiting tickets: %w", err)
+	}
+	defer rows.Close()
+	var out []Candidate
+	for rows.Next() {
+		var c Candidate
+		var arrived, due int64
+		var appt sql.NullInt64
+		if err := rows.Scan(&c.ID, &c.Service, &c.Kind, &c.Priority, &arrived, &appt, &due); err != nil {
+			return nil, err
+		}
+		c.Arrived, c.Due = frontdoor.FromMillis(arrived), frontdoor.FromMillis(due)
+		if appt.Valid {
+			c.Appointment = frontdoor.FromMillis(appt.Int64)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
 }

@@ -96,14 +96,10 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) signOut(w http.ResponseWriter, r *http.Request) {
-	if c, err := r.Cookie(CookieName); err == nil {
-		if err := h.Store.SignOut(r.Context(), c.Value); err != nil {
-			h.Errors.Render(w, r, err)
-			return
-		}
+	if err := h.Store.EndSession(w, r, h.Secure); err != nil {
+		h.Errors.Render(w, r, err)
+		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/", HttpOnly: true, Secure: h.Secure,
-		SameSite: http.SameSiteLaxMode, MaxAge: -1})
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
@@ -207,4 +203,16 @@ func (h *Handler) revokeToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	web.WriteJSON(w, http.StatusOK, t)
+}
+
+// EndSession signs out the request's staff session, if any, and clears its cookie.
+func (s *Store) EndSession(w http.ResponseWriter, r *http.Request, secure bool) error {
+	if c, err := r.Cookie(CookieName); err == nil && c.Value != "" {
+		if err := s.SignOut(r.Context(), c.Value); err != nil {
+			return err
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/", HttpOnly: true, Secure: secure,
+		SameSite: http.SameSiteLaxMode, MaxAge: -1})
+	return nil
 }

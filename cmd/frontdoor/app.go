@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -16,6 +17,9 @@ import (
 
 	"frontdoor"
 	"frontdoor/booking"
+	"frontdoor/display"
+	"frontdoor/notify"
+	"frontdoor/queue"
 	"frontdoor/staff"
 	"frontdoor/web"
 )
@@ -28,9 +32,15 @@ type app struct {
 	fake    *frontdoor.FakeClock // nil unless --fake-clock
 	staff   *staff.Store
 	booking *booking.Store
+	queue   *queue.Queue
+	hub     *display.Hub // lobby screens and consoles follow the queue through it
 	idem    *web.Idempotency
 	handler http.Handler
 	router  chi.Router
+
+	sms      *notify.Sender       // sends the outbox through Twilio (or keeps it, unconfigured)
+	twilio   notify.TwilioConfig  // from the environment (API.md, SMS settings)
+	reminder booking.ReminderRule // FRONTDOOR_REMINDER
 
 	ctx  context.Context // cancelled when the service stops
 	stop context.CancelFunc
@@ -39,6 +49,11 @@ type app struct {
 // nav is the staff navigation; each part's pages add themselves here as they land.
 var nav = []web.NavLink{
 	{Text: "Staff pages", Href: "/staff", Roles: []string{frontdoor.RoleManager, frontdoor.RoleReception, frontdoor.RoleOfficer}},
+	{Text: "Phone booking", Href: "/staff/phone-booking", Roles: []string{frontdoor.RoleManager, frontdoor.RoleReception, frontdoor.RoleOfficer}},
+	{Text: "Reception", Href: "/staff/reception", Roles: []string{frontdoor.RoleManager, frontdoor.RoleReception}},
+	{Text: "Desk", Href: "/staff/desk", Roles: []string{frontdoor.RoleManager, frontdoor.RoleReception, frontdoor.RoleOfficer}},
+	{Text: "Kiosks", Href: "/staff/kiosk", Roles: []string{frontdoor.RoleManager, frontdoor.RoleReception}},
+	{Text: "Reports", Href: "/staff/reports", Roles: []string{frontdoor.RoleManager}},
 }
 
 func newApp(ctx context.Context, cfg config) (*app, error) {
@@ -64,7 +79,15 @@ func newApp(ctx context.Context, cfg config) (*app, error) {
 		return nil, err
 	}
 	a.booking = booking.NewStore(db, a.clock, key, cfg.BaseURL)
+	a.queue = queue.New(db, a.clock, a.booking, nil)
+	a.hub = display.NewHub(a.ctx, a.queue)
+	a.queue.Publisher = a.hub
 	a.idem = web.NewIdempotency(db, a.clock)
+	a.idem.Key = key // saved answers can hold new tokens and manage links
+	if err := a.setupSMS(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	a.router = a.routes()
 
 	cop := http.NewCrossOriginProtection()
@@ -79,6 +102,7 @@ func newApp(ctx context.Context, cfg config) (*app, error) {
 func (a *app) routes() chi.Router {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(a.hub.Collectors()...)
 	metrics := web.NewMetrics(reg)
 
 	rd := &web.Renderer{ServiceName: a.cfg.ServiceName, Nav: nav}
@@ -106,10 +130,24 @@ func (a *app) routes() chi.Router {
 	r.Get("/api/v1/openapi.json", serveOpenAPI)
 
 	create := a.idem.Middleware
-	staff.NewHandler(a.staff, rd, strings.HasPrefix(a.cfg.BaseURL, "https://")).Routes(r, create)
+	secure := strings.HasPrefix(a.cfg.BaseURL, "https://")
+	staff.NewHandler(a.staff, rd, secure).Routes(r, create)
 	a.booking.SetupRoutes(r, create)
 	a.booking.Routes(r, create)
-	booking.NewPages(a.booking, rd).Routes(r)
+	a.queue.Routes(r, create)
+	a.queue.AlertRoutes(r)
+	display.NewServer(a.ctx, a.hub, a.queue, errorPages).Routes(r)
+	booking.NewPages(a.booking, rd).Routes(r, create)
+	consoles := queue.NewPages(a.queue, rd, queue.KioskDevices{Authenticate: a.staff.Authenticate, Secure: secure,
+		Issue: func(ctx context.Context, site, name string) (string, error) {
+			secret, _, err := a.staff.CreateToken(ctx, frontdoor.RoleDevice, name, site)
+			return secret, err
+		},
+		EndSession: func(w http.ResponseWriter, r *http.Request) error { return a.staff.EndSession(w, r, secure) }})
+	consoles.SMSConfigured = a.twilio.Configured // reception lists unsent texts only when SMS is not set up
+	consoles.Routes(r)
+	(&notify.Handlers{DB: a.db, Clock: a.clock, AuthToken: a.twilio.AuthToken, BaseURL: func() string { return a.cfg.BaseURL },
+		Cancel: a.booking.CancelForPhone, SiteName: a.siteName, Sender: a.sms}).Routes(r)
 	if a.fake != nil {
 		r.Get("/api/v1/clock", a.getClock)
 		r.With(web.Require(frontdoor.RoleAdmin)).Put("/api/v1/clock", a.putClock)
@@ -170,7 +208,60 @@ func (a *app) startBackground() *sync.WaitGroup {
 			}
 		})
 	})
+	wg.Go(func() {
+		// Every few seconds, so that after a clock move what became due runs within 5 s.
+		every(a.ctx, 3*time.Second, func(ctx context.Context) {
+			if err := a.queue.CheckDelays(ctx); err != nil {
+				slog.ErrorContext(ctx, "check delays", "err", err)
+			}
+		})
+	})
+	wg.Go(func() { a.sms.Run(a.ctx) })
+	wg.Go(func() {
+		// Every few seconds, so that after a clock move a reminder that became due goes within 5 s.
+		every(a.ctx, 2*time.Second, func(ctx context.Context) {
+			if n, err := a.booking.QueueReminders(ctx, a.clock.Now(), a.reminder); err != nil {
+				slog.ErrorContext(ctx, "queue reminders", "err", err)
+			} else if n > 0 {
+				a.sms.Wake()
+			}
+		})
+	})
 	return &wg
+}
+
+// setupSMS reads the SMS settings from the environment and makes the sender.
+// Without Twilio credentials texts stay in the outbox, shown to staff.
+func (a *app) setupSMS() error {
+	a.twilio = notify.TwilioConfigFromEnv(os.Getenv)
+	var provider notify.Provider
+	if a.twilio.Configured() {
+		tw, err := notify.NewTwilio(a.twilio)
+		if err != nil {
+			return err
+		}
+		provider = tw
+	} else if a.twilio.AccountSID != "" || a.twilio.AuthToken != "" || a.twilio.From != "" {
+		slog.Warn("SMS is not configured: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and FRONTDOOR_SMS_FROM are all needed; texts stay in the outbox")
+	}
+	a.sms = notify.NewSender(a.db, a.clock, provider)
+	a.sms.Superseded = a.booking.TextSuperseded
+	a.sms.StatusCallback = func() string {
+		if strings.HasPrefix(a.cfg.BaseURL, "https://") { // Twilio can only call a public https URL
+			return a.cfg.BaseURL + "/webhooks/twilio/status"
+		}
+		return ""
+	}
+	var err error
+	if a.reminder, err = booking.ParseReminder(os.Getenv("FRONTDOOR_REMINDER")); err != nil {
+		return fmt.Errorf("FRONTDOOR_REMINDER: %w", err)
+	}
+	return nil
+}
+
+func (a *app) siteName(ctx context.Context, id string) (string, error) {
+	st, err := a.booking.Site(ctx, id)
+	return st.Name, err
 }
 
 // every runs fn now and then each interval until ctx is done.

@@ -47,6 +47,7 @@ func start(t testing.TB, cfg config) *testServer {
 	a.booking.BaseURL = srv.URL
 	s := &testServer{t: t, app: a, URL: srv.URL}
 	s.stop = sync.OnceFunc(func() {
+		a.stop() // ends event streams first: httptest's Close waits for them
 		srv.Close()
 		a.Close()
 	})

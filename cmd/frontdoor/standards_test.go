@@ -88,7 +88,8 @@ type standardsReport struct {
 		WalkIns      standard `json:"walk_ins"`
 	} `json:"services"`
 	Days []struct {
-		Date string `json:"date"`
+		Date    string `json:"date"`
+		NoShows int    `json:"no_shows"`
 	} `json:"days"`
 }
 
@@ -196,8 +197,8 @@ func TestStandardsScriptedDay(t *testing.T) {
 	if r.Finished != 4 || r.Resolved != 3 {
 		t.Errorf("finished with an outcome %d, resolved %d; want 4 and 3", r.Finished, r.Resolved)
 	}
-	if len(r.Days) != 1 || r.Days[0].Date != "2026-12-01" {
-		t.Errorf("days %+v", r.Days)
+	if len(r.Days) != 1 || r.Days[0].Date != "2026-12-01" || r.Days[0].NoShows != 2 {
+		t.Errorf("days %+v, want 2026-12-01 with 2 no-shows", r.Days)
 	}
 	var hou, ctx standard
 	for _, sv := range r.Services {
