@@ -113,7 +113,7 @@ func (s *Store) readSchedule(ctx context.Context, site, code string) (*schedule,
 		return nil, fmt.Errorf("site %s: unknown time zone %q", site, st.Timezone)
 	}
 	q := s.DB.Read
-	if err := eachRow(ctx, q, `SELECT weekday, open, close FROM opening_hours WHERE site_id = ?`, []any{site}, func(rows *sql.Rows) error {
+	if err := eachRow(ctx, q, `SELECT weekday, open, close FROM opening_hours WHERE site_id = ? ORDER BY weekday, open`, []any{site}, func(rows *sql.Rows) error {
 		var d int
 		var open, close string
 		if err := rows.Scan(&d, &open, &close); err != nil {
@@ -124,7 +124,7 @@ func (s *Store) readSchedule(ctx context.Context, site, code string) (*schedule,
 	}); err != nil {
 		return nil, fmt.Errorf("read hours: %w", err)
 	}
-	if err := eachRow(ctx, q, `SELECT weekday, from_time, to_time, parallel FROM capacity_bands WHERE site_id = ? AND service_code = ?`,
+	if err := eachRow(ctx, q, `SELECT weekday, from_time, to_time, parallel FROM capacity_bands WHERE site_id = ? AND service_code = ? ORDER BY weekday, from_time`,
 		[]any{site, svc.Code}, func(rows *sql.Rows) error {
 			var d, p int
 			var from, to string
@@ -174,14 +174,16 @@ func eachRow(ctx context.Context, q *sql.DB, query string, args []any, fn func(*
 // within its band and within opening hours, misses every part-day closure,
 // and its wall-clock start exists (not in the hour skipped in March). Each
 // wall-clock time is made once, so October's repeated hour gives no double.
-func (sc *schedule) day(date time.Time) []Slot {
+func (sc *schedule) day(date time.Time) []Slot { return sc.appendDay(nil, date) }
+
+// appendDay is day appending to slots, so a range of days fills one slice.
+func (sc *schedule) appendDay(slots []Slot, date time.Time) []Slot {
 	key := date.Format(time.DateOnly)
 	if sc.allDay[key] {
-		return nil
+		return slots
 	}
 	wd := date.Weekday()
 	dur := sc.service.DurationMinutes
-	var slots []Slot
 	for _, b := range sc.capacity[wd] {
 		for m := b.from; m+dur <= b.to; m += dur {
 			sp := span{m, m + dur}
@@ -256,14 +258,18 @@ func (s *Store) Slots(ctx context.Context, site, code string, from, to time.Time
 	if from.After(to) {
 		return slots, nil
 	}
-	var all []Slot
+	days := int(to.Sub(from)/(24*time.Hour)) + 1
+	all := make([]Slot, 0, days*sc.perDay())
 	for d := from; !d.After(to); d = d.AddDate(0, 0, 1) {
-		for _, sl := range sc.day(d) {
-			if !sl.Start.Before(earliest) {
-				all = append(all, sl)
-			}
+		all = sc.appendDay(all, d)
+	}
+	kept := all[:0]
+	for _, sl := range all {
+		if !sl.Start.Before(earliest) {
+			kept = append(kept, sl)
 		}
 	}
+	all = kept
 	if len(all) == 0 {
 		return slots, nil
 	}
@@ -271,6 +277,8 @@ func (s *Store) Slots(ctx context.Context, site, code string, from, to time.Time
 	if err != nil {
 		return nil, err
 	}
+	// Filter in place: all is this call's own.
+	slots = all[:0]
 	for _, sl := range all {
 		sl.Booked = booked[frontdoor.Millis(sl.Start)]
 		if sl.Remaining() > 0 {
@@ -278,6 +286,19 @@ func (s *Store) Slots(ctx context.Context, site, code string, from, to time.Time
 		}
 	}
 	return slots, nil
+}
+
+// perDay is the most slots a day of this schedule can have, to size slices.
+func (sc *schedule) perDay() int {
+	most := 0
+	for _, bands := range sc.capacity {
+		n := 0
+		for _, b := range bands {
+			n += (b.to - b.from) / sc.service.DurationMinutes
+		}
+		most = max(most, n)
+	}
+	return most
 }
 
 // bookedCounts is the number of places taken at each start in [first, last].

@@ -1,0 +1,33 @@
+package booking
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+)
+
+func TestSlotsJSONMatchesEncodingJSON(t *testing.T) {
+	london, _ := time.LoadLocation("Europe/London")
+	start := time.Date(2027, 3, 28, 0, 30, 0, 0, london) // the night the clocks go forward
+	var slots []Slot
+	for i := range 4 {
+		s := start.Add(time.Duration(i) * 30 * time.Minute)
+		slots = append(slots, Slot{Start: s, End: s.Add(30 * time.Minute), Capacity: 3, Booked: i % 3})
+	}
+	var got struct{ Slots []SlotJSON }
+	if err := json.Unmarshal(appendSlotsJSON(nil, slots, london), &got); err != nil {
+		t.Fatal(err)
+	}
+	want := make([]SlotJSON, len(slots))
+	for i, sl := range slots {
+		want[i] = SlotJSON{Start: sl.Start.In(london), End: sl.End.In(london), Remaining: sl.Remaining(), Capacity: sl.Capacity}
+	}
+	wb, _ := json.Marshal(struct{ Slots []SlotJSON }{want})
+	gb, _ := json.Marshal(got)
+	if string(gb) != string(wb) {
+		t.Errorf("hand-written JSON decodes to\n%s\nwant\n%s", gb, wb)
+	}
+	if got := string(appendSlotsJSON(nil, nil, london)); got != "{\"slots\":[]}\n" {
+		t.Errorf("no slots: %q", got)
+	}
+}
