@@ -77,3 +77,60 @@ func (q *Queue) checkSiteDelays(ctx context.Context, site string) error {
 	q.publish(events...)
 	return nil
 }
+
+// CloseDays ends yesterday's queue at each site once its local day is over:
+// a visitor still waiting was never seen (recorded as a no-show, so the
+// standards count the miss), and a visit left open at a desk is finished.
+// Without it, call-next would offer yesterday's tickets this morning.
+func (q *Queue) CloseDays(ctx context.Context) error {
+	sites, err := q.Booking.Sites(ctx)
+	if err != nil {
+		return err
+	}
+	for _, site := range sites {
+		today := localDay(q.Clock.Now(), site.Location())
+		var open int
+		if err := q.DB.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM tickets WHERE site_id = ? AND local_day < ?
+			AND status IN ('waiting', 'called', 'serving')`, site.ID, today).Scan(&open); err != nil {
+			return err
+		}
+		if open == 0 {
+			continue
+		}
+		q.order.Lock()
+		var events []frontdoor.Event
+		err := q.DB.WithTx(ctx, func(tx *sql.Tx) error {
+			old, err := tickets(ctx, tx, `site_id = ? AND local_day < ? AND status IN ('waiting', 'called', 'serving')`, site.ID, today)
+			if err != nil {
+				return err
+			}
+			now := frontdoor.Millis(q.Clock.Now())
+			for _, t := range old {
+				status, kind := StatusDone, "finished"
+				if t.Status == StatusWaiting {
+					status, kind = StatusNoShow, "not_seen"
+				}
+				if _, err := tx.ExecContext(ctx, `UPDATE tickets SET status = ?, finished_at = COALESCE(finished_at, ?), updated_at = ?
+					WHERE id = ?`, status, now, now, t.ID); err != nil {
+					return fmt.Errorf("close ticket %s of %s: %w", t.Number, t.LocalDay, err)
+				}
+				t.Status = status
+				ev, err := q.event(ctx, tx, t, kind, "", true)
+				if err != nil {
+					return err
+				}
+				events = append(events, ev)
+			}
+			return nil
+		})
+		if err == nil {
+			q.publish(events...)
+		}
+		q.order.Unlock()
+		if err != nil {
+			return err
+		}
+		slog.InfoContext(ctx, "closed the day's queue", "site", site.ID, "tickets", open)
+	}
+	return nil
+}

@@ -214,6 +214,9 @@ func (a *app) startBackground() *sync.WaitGroup {
 			if err := a.queue.CheckDelays(ctx); err != nil {
 				slog.ErrorContext(ctx, "check delays", "err", err)
 			}
+			if err := a.queue.CloseDays(ctx); err != nil {
+				slog.ErrorContext(ctx, "close the day's queue", "err", err)
+			}
 		})
 	})
 	wg.Go(func() { a.sms.Run(a.ctx) })

@@ -275,3 +275,36 @@ func TestDelayNoticeOncePerVisit(t *testing.T) {
 		t.Errorf("%d walk-ins marked delayed", n)
 	}
 }
+
+func TestYesterdaysQueueIsClosedAtMidnight(t *testing.T) {
+	clock := frontdoor.NewStoppedClock(time.Date(2026, 11, 30, 16, 0, 0, 0, time.UTC))
+	s := start(t, config{testClock: clock})
+	s.setupCentre()
+	officer := s.token(frontdoor.RoleOfficer, "city-hall")
+	s.walkIn("HOU")
+	s.walkIn("HOU") // never seen
+	s.must(200, "POST", "/api/v1/desks/desk-1/call-next", officer, nil) // left open at the desk
+	// Still the same local day: nothing closes.
+	clock.Set(t.Context(), time.Date(2026, 11, 30, 23, 59, 0, 0, time.UTC))
+	if err := s.app.queue.CloseDays(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.count(`SELECT COUNT(*) FROM tickets WHERE status IN ('waiting', 'called')`); n != 2 {
+		t.Fatalf("%d open tickets before midnight, want 2", n)
+	}
+	clock.Set(t.Context(), time.Date(2026, 12, 1, 0, 1, 0, 0, time.UTC))
+	if err := s.app.queue.CloseDays(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.count(`SELECT COUNT(*) FROM tickets WHERE status IN ('waiting', 'called', 'serving')`); n != 0 {
+		t.Errorf("%d of yesterday's tickets still open", n)
+	}
+	if r := s.do("POST", "/api/v1/desks/desk-1/call-next", officer, nil); r.Status != 204 {
+		t.Errorf("call-next the next morning: %d %s", r.Status, r.Body)
+	}
+	// The visitor never seen counts as a miss, not as nothing.
+	rep := (&script{testServer: s}).report("city-hall", "2026-11-30", "2026-11-30")
+	if rep.WalkIns.Visits != 2 || rep.WalkIns.Within != 1 || rep.WalkIns.Pending != 0 {
+		t.Errorf("walk-ins %+v, want 2 visits with 1 within", rep.WalkIns)
+	}
+}
