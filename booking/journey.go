@@ -124,18 +124,37 @@ func (p *Pages) chooseService(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, journey{Site: st.ID, Service: j.Service, Sealed: j.Sealed}.url("day"), http.StatusSeeOther)
 }
 
+// step starts every journey page after the first: the site, the answers
+// so far (the form for a POST, the query for a GET) and the chosen service.
+// Without a bookable service it sends the resident back to choose one,
+// keeping what they typed, and reports false.
+func (p *Pages) step(w http.ResponseWriter, r *http.Request) (Site, journey, Service, bool) {
+	st, ok := p.site(w, r)
+	if !ok {
+		return st, journey{}, Service{}, false
+	}
+	values := r.URL.Query()
+	if r.Method == http.MethodPost {
+		if _, err := readForm(w, r); err != nil {
+			p.errors.Render(w, r, err)
+			return st, journey{}, Service{}, false
+		}
+		values = r.PostForm
+	}
+	j := journeyFrom(st.ID, values)
+	svc, ok := p.bookable(r.Context(), st.ID, j.Service)
+	if !ok {
+		http.Redirect(w, r, journey{Site: st.ID, Sealed: j.Sealed}.url(""), http.StatusSeeOther)
+	}
+	return st, j, svc, ok
+}
+
 // caption names the service and the centre above each question.
 func caption(svc Service, st Site) string { return svc.Name + " at " + st.Name }
 
 func (p *Pages) dayPage(w http.ResponseWriter, r *http.Request) {
-	st, ok := p.site(w, r)
+	st, j, svc, ok := p.step(w, r)
 	if !ok {
-		return
-	}
-	j := journeyFrom(st.ID, r.URL.Query())
-	svc, ok := p.bookable(r.Context(), st.ID, j.Service)
-	if !ok {
-		http.Redirect(w, r, journey{Site: st.ID, Sealed: j.Sealed}.url(""), http.StatusSeeOther)
 		return
 	}
 	p.renderDays(w, r, http.StatusOK, st, svc, j, "")
@@ -197,18 +216,8 @@ func (p *Pages) renderDays(w http.ResponseWriter, r *http.Request, status int, s
 }
 
 func (p *Pages) chooseDay(w http.ResponseWriter, r *http.Request) {
-	st, ok := p.site(w, r)
+	st, j, svc, ok := p.step(w, r)
 	if !ok {
-		return
-	}
-	if _, err := readForm(w, r); err != nil {
-		p.errors.Render(w, r, err)
-		return
-	}
-	j := journeyFrom(st.ID, r.PostForm)
-	svc, ok := p.bookable(r.Context(), st.ID, j.Service)
-	if !ok {
-		http.Redirect(w, r, journey{Site: st.ID, Sealed: j.Sealed}.url(""), http.StatusSeeOther)
 		return
 	}
 	msg, err := p.checkDay(r.Context(), st, svc, j.Day)
@@ -243,14 +252,8 @@ func (p *Pages) checkDay(ctx context.Context, st Site, svc Service, day string) 
 }
 
 func (p *Pages) timePage(w http.ResponseWriter, r *http.Request) {
-	st, ok := p.site(w, r)
+	st, j, svc, ok := p.step(w, r)
 	if !ok {
-		return
-	}
-	j := journeyFrom(st.ID, r.URL.Query())
-	svc, ok := p.bookable(r.Context(), st.ID, j.Service)
-	if !ok {
-		http.Redirect(w, r, journey{Site: st.ID, Sealed: j.Sealed}.url(""), http.StatusSeeOther)
 		return
 	}
 	if _, err := time.Parse(time.DateOnly, j.Day); err != nil {
@@ -295,18 +298,8 @@ func (p *Pages) renderTimes(w http.ResponseWriter, r *http.Request, status int, 
 }
 
 func (p *Pages) chooseTime(w http.ResponseWriter, r *http.Request) {
-	st, ok := p.site(w, r)
+	st, j, svc, ok := p.step(w, r)
 	if !ok {
-		return
-	}
-	if _, err := readForm(w, r); err != nil {
-		p.errors.Render(w, r, err)
-		return
-	}
-	j := journeyFrom(st.ID, r.PostForm)
-	svc, ok := p.bookable(r.Context(), st.ID, j.Service)
-	if !ok {
-		http.Redirect(w, r, journey{Site: st.ID, Sealed: j.Sealed}.url(""), http.StatusSeeOther)
 		return
 	}
 	start, msg, err := p.checkStart(r.Context(), st, svc, j.Start)
@@ -370,14 +363,8 @@ type detailsPageData struct {
 }
 
 func (p *Pages) detailsPage(w http.ResponseWriter, r *http.Request) {
-	st, ok := p.site(w, r)
+	st, j, svc, ok := p.step(w, r)
 	if !ok {
-		return
-	}
-	j := journeyFrom(st.ID, r.URL.Query())
-	svc, ok := p.bookable(r.Context(), st.ID, j.Service)
-	if !ok {
-		http.Redirect(w, r, journey{Site: st.ID}.url(""), http.StatusSeeOther)
 		return
 	}
 	start, err := time.Parse(time.RFC3339, j.Start)
@@ -403,18 +390,8 @@ func (p *Pages) renderDetails(w http.ResponseWriter, r *http.Request, status int
 }
 
 func (p *Pages) saveDetails(w http.ResponseWriter, r *http.Request) {
-	st, ok := p.site(w, r)
+	st, j, svc, ok := p.step(w, r)
 	if !ok {
-		return
-	}
-	if _, err := readForm(w, r); err != nil {
-		p.errors.Render(w, r, err)
-		return
-	}
-	j := journeyFrom(st.ID, r.PostForm)
-	svc, ok := p.bookable(r.Context(), st.ID, j.Service)
-	if !ok {
-		http.Redirect(w, r, journey{Site: st.ID}.url(""), http.StatusSeeOther)
 		return
 	}
 	start, err := time.Parse(time.RFC3339, j.Start)

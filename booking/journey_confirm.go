@@ -42,14 +42,8 @@ func peopleText(n int) string {
 }
 
 func (p *Pages) checkPage(w http.ResponseWriter, r *http.Request) {
-	st, ok := p.site(w, r)
+	st, j, svc, ok := p.step(w, r)
 	if !ok {
-		return
-	}
-	j := journeyFrom(st.ID, r.URL.Query())
-	svc, ok := p.bookable(r.Context(), st.ID, j.Service)
-	if !ok {
-		http.Redirect(w, r, journey{Site: st.ID, Sealed: j.Sealed}.url(""), http.StatusSeeOther)
 		return
 	}
 	start, err := time.Parse(time.RFC3339, j.Start)
