@@ -42,7 +42,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("open database: create folder: %w", err)
 	}
 	// synchronous=FULL: a booking the resident has seen confirmed survives a power cut.
-	common := "_foreign_keys=1&_busy_timeout=10000&_journal_mode=WAL&_synchronous=FULL"
+	// secure_delete: personal data erased at the end of its retention period is
+	// overwritten, not left in free pages of the file.
+	common := "_foreign_keys=1&_busy_timeout=10000&_journal_mode=WAL&_synchronous=FULL&_secure_delete=true"
 	w, err := sql.Open("sqlite3", "file:"+url.PathEscape(path)+"?"+common+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)

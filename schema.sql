@@ -331,3 +331,40 @@ DROP TABLE ticket_events;
 ALTER TABLE ticket_events_new RENAME TO ticket_events;
 CREATE INDEX ticket_events_site ON ticket_events(site_id, id);
 CREATE INDEX ticket_events_ticket ON ticket_events(ticket_id);
+
+-- migration 6: retention: personal data erased once the retention period ends
+
+-- When the retention job blanked a booking's name, phone, email and needs.
+-- The partial indexes keep the hourly job's search for what is due cheap:
+-- each holds only rows that still carry personal data.
+ALTER TABLE bookings ADD COLUMN erased_at INTEGER;
+CREATE INDEX bookings_unerased ON bookings(end_at) WHERE erased_at IS NULL;
+CREATE INDEX tickets_with_phone ON tickets(arrived_at) WHERE phone <> '';
+CREATE INDEX ticket_events_emergency ON ticket_events(at) WHERE kind = 'emergency';
+
+-- migration 7: audit trail: who did what to which booking, token, user or setting
+
+-- Append-only: the triggers refuse any UPDATE or DELETE. Ticket changes are
+-- not copied here: the audit view reads ticket_events (which already names
+-- the actor), so nothing is written twice. No column holds personal data
+-- (subject is a booking reference or an id; detail holds times, codes and
+-- roles), so the retention job never has a reason to touch a row.
+CREATE TABLE audit (
+	id      INTEGER PRIMARY KEY,
+	at      INTEGER NOT NULL,
+	actor   TEXT NOT NULL,              -- Principal.Label(), or public, resident, resident:sms, cli
+	action  TEXT NOT NULL,              -- e.g. booking.created, token.revoked, setup.hours
+	site_id TEXT,                       -- NULL for changes that belong to no one site
+	subject TEXT NOT NULL DEFAULT '',   -- e.g. booking:HOU-7QK2, token:4, user:2
+	detail  TEXT NOT NULL DEFAULT '{}'
+) STRICT;
+CREATE INDEX audit_site_at ON audit(site_id, at);
+CREATE INDEX audit_at ON audit(at);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+BEGIN
+	SELECT RAISE(ABORT, 'audit rows are append-only');
+END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+BEGIN
+	SELECT RAISE(ABORT, 'audit rows are append-only');
+END;

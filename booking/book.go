@@ -202,7 +202,11 @@ func NormalizePhone(s string) (e164 string, mobile bool, msg string) {
 	if err == nil && n.GetCountryCode() == 44 && dramaMobile.MatchString(strconv.FormatUint(n.GetNationalNumber(), 10)) {
 		// Ofcom keeps 07700 900000–900999 for drama and examples (our own API
 		// docs use one); libphonenumber calls them invalid, but they are UK mobiles.
-		return phonenumbers.Format(n, phonenumbers.E164), true, ""
+		// Extra leading zeros ("0007700 900000") are kept by E.164 formatting: not one of them.
+		if e := phonenumbers.Format(n, phonenumbers.E164); e == "+44"+strconv.FormatUint(n.GetNationalNumber(), 10) {
+			return e, true, ""
+		}
+		return "", false, "Enter a UK phone number, like 07700 900123"
 	}
 	if err != nil || !phonenumbers.IsValidNumberForRegion(n, "GB") {
 		return "", false, "Enter a UK phone number, like 07700 900123"
@@ -257,6 +261,21 @@ func (s *Store) BookWith(ctx context.Context, in Input, also func(tx *sql.Tx, b 
 		} else if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
+		// Abuse limit: one phone number may hold at most MaxPerPhone future
+		// bookings (0 = no limit). Checked in this transaction so that
+		// concurrent requests cannot slip past it. Staff booking for a
+		// resident (phone line, reception) are exempt: they can judge.
+		if s.MaxPerPhone > 0 && !frontdoor.PrincipalFrom(ctx).Can(staffRoles...) {
+			var held int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM bookings WHERE phone = ? AND status = 'booked' AND start_at > ?`,
+				c.Phone, frontdoor.Millis(now)).Scan(&held); err != nil {
+				return err
+			}
+			if held >= s.MaxPerPhone {
+				return frontdoor.Errorf(frontdoor.Conflict, "too_many_bookings",
+					"This phone number already has %d appointments booked, the most we allow. Cancel one to book another, or call us.", held)
+			}
+		}
 		var taken int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM bookings WHERE site_id = ? AND service_code = ? AND start_at = ?
 			AND status <> 'cancelled'`, sc.site.ID, sc.service.Code, frontdoor.Millis(slot.Start)).Scan(&taken); err != nil {
@@ -283,6 +302,9 @@ func (s *Store) BookWith(ctx context.Context, in Input, also func(tx *sql.Tx, b 
 			return fmt.Errorf("insert booking: %w", err)
 		}
 		if b.ID, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		if err := s.audit(ctx, tx, now, "public", "booking.created", b, map[string]any{"start": b.Start.UTC(), "channel": b.Channel}); err != nil {
 			return err
 		}
 		if c.mobile {

@@ -102,6 +102,9 @@ func (s *Store) Cancel(ctx context.Context, ref, token string) (Created, error) 
 			b.Status, b.sequence, frontdoor.Millis(now), b.ID); err != nil {
 			return fmt.Errorf("cancel booking %s: %w", b.Reference, err)
 		}
+		if err := s.audit(ctx, tx, now, "resident", "booking.cancelled", b, nil); err != nil {
+			return err
+		}
 		return s.queueIfMobile(ctx, tx, now, sc, b, notify.PurposeCancellation, notify.CancellationText)
 	})
 	if err != nil {
@@ -153,7 +156,11 @@ func (s *Store) Reschedule(ctx context.Context, ref, token string, startText str
 			return frontdoor.Errorf(frontdoor.Conflict, "slot_full", "Sorry, %s has just been taken. Your booking is still at %s.",
 				slot.Start.In(sc.loc).Format("3:04pm on Monday 2 January"), b.Start.In(sc.loc).Format("3:04pm on Monday 2 January"))
 		}
+		from := b.Start
 		b.Start, b.End, b.sequence = slot.Start, slot.End, b.sequence+1
+		if err := s.audit(ctx, tx, now, "resident", "booking.rescheduled", b, map[string]any{"from": from.UTC(), "to": b.Start.UTC()}); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE bookings SET start_at = ?, end_at = ?, sequence = ?, updated_at = ? WHERE id = ?`,
 			frontdoor.Millis(b.Start), frontdoor.Millis(b.End), b.sequence, frontdoor.Millis(now), b.ID); err != nil {
 			return fmt.Errorf("move booking %s: %w", b.Reference, err)

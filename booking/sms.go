@@ -57,6 +57,9 @@ func (s *Store) CancelForPhone(ctx context.Context, id int64, phone string) (not
 			return fmt.Errorf("cancel booking %s: %w", b.Reference, err)
 		}
 		res = notify.Cancelled
+		if err := s.audit(ctx, tx, now, "resident:sms", "booking.cancelled", b, map[string]any{"by": "sms"}); err != nil {
+			return err
+		}
 		return s.queueText(ctx, tx, now, sc, b, notify.PurposeCancellation, notify.CancelReplyText)
 	})
 	if err != nil {

@@ -16,6 +16,9 @@ type Store struct {
 	Clock   frontdoor.Clock
 	Secrets Secrets
 	BaseURL string // the public URL, for links in texts and calendar files
+	// MaxPerPhone is how many future bookings one phone number may hold
+	// when a resident books (staff are exempt); 0 means no limit.
+	MaxPerPhone int
 
 	schedules scheduleCache
 }
@@ -46,7 +49,10 @@ func (s *Store) CreateSite(ctx context.Context, in SiteInput) (Site, error) {
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO sites(id, name, address, timezone, display_token_required, created_at)
 			VALUES (?, ?, ?, ?, ?, ?)`, site.ID, site.Name, site.Address, site.Timezone, site.DisplayTokenRequired, frontdoor.Millis(s.Clock.Now()))
-		return err
+		if err != nil {
+			return err
+		}
+		return auditSetup(ctx, tx, s.Clock.Now(), "setup.site_created", site.ID, "site:"+site.ID)
 	})
 	s.schedules.invalidate()
 	return site, err
@@ -109,7 +115,10 @@ func (s *Store) CreateService(ctx context.Context, site string, in ServiceInput)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(position), 0) + 1 FROM services WHERE site_id = ?))`,
 			site, svc.Code, svc.Name, svc.DurationMinutes, svc.TicketPrefix, svc.Bookable, svc.WalkIn,
 			svc.AppointmentTargetMinutes, svc.WalkInFirstContactMinutes, svc.WalkInTargetMinutes, svc.MinNoticeMinutes, svc.HorizonDays, site)
-		return err
+		if err != nil {
+			return err
+		}
+		return auditSetup(ctx, tx, s.Clock.Now(), "setup.service_created", site, "service:"+svc.Code)
 	})
 	s.schedules.invalidate()
 	return svc, err
@@ -196,7 +205,7 @@ func (s *Store) CreateDesk(ctx context.Context, site string, in DeskInput) (Desk
 				return err
 			}
 		}
-		return nil
+		return auditSetup(ctx, tx, s.Clock.Now(), "setup.desk_created", site, "desk:"+d.ID)
 	})
 	return d, err
 }
@@ -270,7 +279,7 @@ func (s *Store) PutHours(ctx context.Context, site string, h Hours) (Hours, erro
 				return err
 			}
 		}
-		return nil
+		return auditSetup(ctx, tx, s.Clock.Now(), "setup.hours_changed", site, "site:"+site)
 	})
 	s.schedules.invalidate()
 	return h, err
@@ -335,7 +344,7 @@ func (s *Store) PutCapacity(ctx context.Context, site, code string, c Capacity) 
 				return err
 			}
 		}
-		return nil
+		return auditSetup(ctx, tx, s.Clock.Now(), "setup.capacity_changed", site, "service:"+svc.Code)
 	})
 	s.schedules.invalidate()
 	return c, err

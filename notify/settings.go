@@ -11,6 +11,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"frontdoor"
+	"frontdoor/audit"
 	"frontdoor/web"
 )
 
@@ -42,7 +43,8 @@ func SaveSettings(ctx context.Context, db *frontdoor.DB, site string, s SiteSett
 		if err != nil {
 			return fmt.Errorf("save SMS settings of %s: %w", site, err)
 		}
-		return nil
+		return audit.Record(ctx, tx, now, audit.Entry{Action: "setup.sms_settings_changed", Site: site, Subject: "site:" + site,
+			Detail: map[string]any{"satisfaction_question": s.SatisfactionQuestion}})
 	})
 }
 

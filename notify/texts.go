@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // The texts Frontdoor sends. Each is plain English in the GSM-7 alphabet,
@@ -92,7 +93,10 @@ func SatisfactionText(site string) string {
 }
 
 // keyword is an inbound text as a reply word: trimmed, upper case, with a
-// trailing full stop or exclamation mark dropped ("Cancel." is CANCEL).
+// trailing full stop or exclamation mark dropped ("Cancel." is CANCEL), with
+// any white space among them ("stop\n!" is STOP).
 func keyword(body string) string {
-	return strings.TrimRight(strings.ToUpper(strings.TrimSpace(body)), ".! ")
+	return strings.TrimRightFunc(strings.ToUpper(strings.TrimSpace(body)), func(r rune) bool {
+		return r == '.' || r == '!' || unicode.IsSpace(r)
+	})
 }

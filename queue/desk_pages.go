@@ -42,7 +42,7 @@ func (p *Pages) deskChoose(w http.ResponseWriter, r *http.Request) {
 	if _, ok := p.staffOnly(w, r, deskRoles); !ok {
 		return
 	}
-	p.renderDeskChoose(w, r, http.StatusOK, takeFlash(w, r, deskPath), nil)
+	p.renderDeskChoose(w, r, http.StatusOK, p.takeFlash(w, r, deskPath), nil)
 }
 
 func (p *Pages) renderDeskChoose(w http.ResponseWriter, r *http.Request, status int, flash string, errs []web.FieldError) {
@@ -157,7 +157,7 @@ func (p *Pages) desk(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	base := deskPath + "/" + url.PathEscape(chi.URLParam(r, "desk"))
-	p.renderDesk(w, r, http.StatusOK, takeFlash(w, r, base), "", deskForm{}, nil)
+	p.renderDesk(w, r, http.StatusOK, p.takeFlash(w, r, base), "", deskForm{}, nil)
 }
 
 func (p *Pages) renderDesk(w http.ResponseWriter, r *http.Request, status int, flash, stale string, form deskForm, errs []web.FieldError) {
@@ -337,7 +337,7 @@ func (p *Pages) deskCall(w http.ResponseWriter, r *http.Request) {
 	}
 	base := deskPath + "/" + url.PathEscape(deskID)
 	if t == nil {
-		setFlash(w, base, "No one is waiting for this desk.")
+		p.setFlash(w, base, "No one is waiting for this desk.")
 	}
 	http.Redirect(w, r, base, http.StatusSeeOther)
 }
@@ -408,7 +408,7 @@ func (p *Pages) deskAct(w http.ResponseWriter, r *http.Request) {
 		"no_show":  "Ticket " + done.Number + " marked as a no-show.",
 		"transfer": "Ticket " + done.Number + " transferred: it waits for the new service now.",
 	}[kind]
-	setFlash(w, base, msg)
+	p.setFlash(w, base, msg)
 	http.Redirect(w, r, base, http.StatusSeeOther)
 }
 
@@ -459,7 +459,7 @@ func (p *Pages) deskClose(w http.ResponseWriter, r *http.Request) {
 		p.errors.Render(w, r, err)
 		return
 	}
-	setFlash(w, deskPath, p.deskName(r, deskID)+" is closed.")
+	p.setFlash(w, deskPath, p.deskName(r, deskID)+" is closed.")
 	http.Redirect(w, r, deskPath, http.StatusSeeOther)
 }
 
@@ -483,6 +483,6 @@ func (p *Pages) deskEmergency(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	base := deskPath + "/" + url.PathEscape(deskID)
-	setFlash(w, base, "Emergency alert sent from "+a.DeskName+" to every staff console at this centre.")
+	p.setFlash(w, base, "Emergency alert sent from "+a.DeskName+" to every staff console at this centre.")
 	http.Redirect(w, r, base, http.StatusSeeOther)
 }

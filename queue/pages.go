@@ -230,17 +230,18 @@ func readForm(w http.ResponseWriter, r *http.Request) error {
 // console through a link).
 const flashCookie = "frontdoor_flash"
 
-func setFlash(w http.ResponseWriter, path, msg string) {
+func (p *Pages) setFlash(w http.ResponseWriter, path, msg string) {
 	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: url.QueryEscape(msg), Path: path, MaxAge: 60, HttpOnly: true,
-		SameSite: http.SameSiteLaxMode})
+		Secure: p.devices.Secure, SameSite: http.SameSiteLaxMode})
 }
 
-func takeFlash(w http.ResponseWriter, r *http.Request, path string) string {
+func (p *Pages) takeFlash(w http.ResponseWriter, r *http.Request, path string) string {
 	c, err := r.Cookie(flashCookie)
 	if err != nil || c.Value == "" {
 		return ""
 	}
-	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: path, MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: path, MaxAge: -1, HttpOnly: true, Secure: p.devices.Secure,
+		SameSite: http.SameSiteLaxMode})
 	msg, _ := url.QueryUnescape(c.Value)
 	return msg
 }

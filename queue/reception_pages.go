@@ -98,7 +98,7 @@ func (p *Pages) reception(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	flash := takeFlash(w, r, receptionPath)
+	flash := p.takeFlash(w, r, receptionPath)
 	p.renderReception(w, r, q.Get("site"), http.StatusOK, flash, receptionForm{query: strings.TrimSpace(q.Get("q"))}, nil)
 }
 
@@ -362,7 +362,7 @@ func (p *Pages) receptionCheckin(w http.ResponseWriter, r *http.Request) {
 	if needs := needsFlags(b.Needs); len(needs) > 0 {
 		msg += ". Needs: " + strings.Join(needs, ", ")
 	}
-	setFlash(w, receptionPath, msg)
+	p.setFlash(w, receptionPath, msg)
 	back := receptionPath + "?site=" + url.QueryEscape(b.Site)
 	http.Redirect(w, r, back, http.StatusSeeOther)
 }
@@ -397,6 +397,6 @@ func (p *Pages) receptionTicket(w http.ResponseWriter, r *http.Request) {
 	if a.OfferAppointment {
 		msg += ". The wait is longer than the standard: offer an appointment instead (Phone booking)"
 	}
-	setFlash(w, receptionPath, msg)
+	p.setFlash(w, receptionPath, msg)
 	http.Redirect(w, r, receptionPath+"?site="+url.QueryEscape(site), http.StatusSeeOther)
 }

@@ -1,9 +1,12 @@
 package staff
 
 import (
+	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -20,12 +23,14 @@ type Handler struct {
 	Nav    []web.NavLink
 	// Secure marks the session cookie Secure; set when the service is served over HTTPS.
 	Secure bool
+	// Lockout refuses sign-in after repeated failures (see Lockout).
+	Lockout *Lockout
 }
 
 // NewHandler parses the staff pages.
 func NewHandler(store *Store, rd *web.Renderer, secure bool) *Handler {
 	return &Handler{Store: store, Pages: rd.MustParse(web.Templates, "templates/sign_in.html", "templates/staff_home.html"),
-		Errors: rd.NewErrorPages(), Nav: rd.Nav, Secure: secure}
+		Errors: rd.NewErrorPages(), Nav: rd.Nav, Secure: secure, Lockout: NewLockout()}
 }
 
 // Routes adds the staff routes to r. create wraps handlers that create
@@ -76,9 +81,18 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 	}
 	var secret string
 	if len(errs) == 0 {
+		ip := web.ClientIP(r)
+		if wait := h.Lockout.Locked(name, ip); wait > 0 {
+			h.lockedOut(w, r, name, next, wait)
+			return
+		}
 		var err error
 		secret, err = h.Store.SignIn(r.Context(), name, password)
 		if frontdoor.IsKind(err, frontdoor.Unauthorized) {
+			if wait := h.Lockout.Failed(name, ip); wait > 0 {
+				h.lockedOut(w, r, name, next, wait)
+				return
+			}
 			errs = append(errs, web.FieldError{Field: "name", Message: "The name or password is not right"})
 		} else if err != nil {
 			h.Errors.Render(w, r, err)
@@ -90,9 +104,23 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 			Data: signInData{Name: name, Next: next}})
 		return
 	}
+	h.Lockout.Succeeded(name)
 	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: secret, Path: "/", HttpOnly: true, Secure: h.Secure,
 		SameSite: http.SameSiteLaxMode, MaxAge: int(SessionLength.Seconds())})
 	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// lockedOut answers a sign-in refused by the lock-out: 429 with Retry-After
+// and the sign-in page saying plainly why and for how long.
+func (h *Handler) lockedOut(w http.ResponseWriter, r *http.Request, name, next string, wait time.Duration) {
+	w.Header().Set("Retry-After", strconv.Itoa(web.RetryAfter(wait)))
+	minutes := int(math.Ceil(wait.Minutes()))
+	msg := fmt.Sprintf("Sign-in is locked for %d minutes after too many wrong passwords. Try again later, or ask an admin to reset your password.", minutes)
+	if minutes == 1 {
+		msg = "Sign-in is locked for 1 more minute after too many wrong passwords. Try again later."
+	}
+	h.Pages.Render(w, r, http.StatusTooManyRequests, "sign_in", &web.Page{Title: "Sign in",
+		Errors: []web.FieldError{{Field: "name", Message: msg}}, Data: signInData{Name: name, Next: next}})
 }
 
 func (h *Handler) signOut(w http.ResponseWriter, r *http.Request) {

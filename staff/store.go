@@ -14,12 +14,14 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
 	"frontdoor"
+	"frontdoor/audit"
 )
 
 // SessionLength is how long a staff sign-in lasts: a working day and a bit.
@@ -115,8 +117,11 @@ func (s *Store) CreateUser(ctx context.Context, name, role, site, password strin
 		if err != nil {
 			return fmt.Errorf("create user: %w", err)
 		}
-		u.ID, err = res.LastInsertId()
-		return err
+		if u.ID, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, s.Clock.Now(), audit.Entry{Actor: audit.Actor(ctx, "cli"), Action: "user.created", Site: site,
+			Subject: "user:" + strconv.FormatInt(u.ID, 10), Detail: map[string]any{"role": role}})
 	})
 	return u, err
 }
@@ -162,8 +167,11 @@ func (s *Store) CreateToken(ctx context.Context, role, name, site string) (strin
 		if err != nil {
 			return fmt.Errorf("create token: %w", err)
 		}
-		t.ID, err = res.LastInsertId()
-		return err
+		if t.ID, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, s.Clock.Now(), audit.Entry{Actor: audit.Actor(ctx, "cli"), Action: "token.created", Site: site,
+			Subject: "token:" + strconv.FormatInt(t.ID, 10), Detail: map[string]any{"role": role}})
 	})
 	return secret, t, err
 }
@@ -183,8 +191,14 @@ func (s *Store) RevokeToken(ctx context.Context, id int64) (Token, error) {
 				return frontdoor.Errorf(frontdoor.NotFound, "not_found", "There is no token %d.", id)
 			}
 		}
-		t, err = scanToken(tx.QueryRowContext(ctx, tokenSelect+` WHERE id = ?`, id))
-		return err
+		if t, err = scanToken(tx.QueryRowContext(ctx, tokenSelect+` WHERE id = ?`, id)); err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // already revoked: nothing done, nothing to record
+		}
+		return audit.Record(ctx, tx, s.Clock.Now(), audit.Entry{Actor: audit.Actor(ctx, "cli"), Action: "token.revoked", Site: t.Site,
+			Subject: "token:" + strconv.FormatInt(t.ID, 10)})
 	})
 	return t, err
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"frontdoor"
+	"frontdoor/audit"
 	"frontdoor/booking"
 	"frontdoor/display"
 	"frontdoor/notify"
@@ -35,12 +37,17 @@ type app struct {
 	queue   *queue.Queue
 	hub     *display.Hub // lobby screens and consoles follow the queue through it
 	idem    *web.Idempotency
+	limits  rateLimits     // --rate-limit, per client address
+	lockout *staff.Lockout // sign-in lock-out after repeated failures
 	handler http.Handler
 	router  chi.Router
 
 	sms      *notify.Sender       // sends the outbox through Twilio (or keeps it, unconfigured)
 	twilio   notify.TwilioConfig  // from the environment (API.md, SMS settings)
 	reminder booking.ReminderRule // FRONTDOOR_REMINDER
+
+	retention  sync.Mutex // one retention run at a time
+	vacuumedAt time.Time  // service time of the retention job's last VACUUM
 
 	ctx  context.Context // cancelled when the service stops
 	stop context.CancelFunc
@@ -54,6 +61,7 @@ var nav = []web.NavLink{
 	{Text: "Desk", Href: "/staff/desk", Roles: []string{frontdoor.RoleManager, frontdoor.RoleReception, frontdoor.RoleOfficer}},
 	{Text: "Kiosks", Href: "/staff/kiosk", Roles: []string{frontdoor.RoleManager, frontdoor.RoleReception}},
 	{Text: "Reports", Href: "/staff/reports", Roles: []string{frontdoor.RoleManager}},
+	{Text: "Audit", Href: "/staff/audit", Roles: []string{frontdoor.RoleManager}},
 }
 
 func newApp(ctx context.Context, cfg config) (*app, error) {
@@ -79,6 +87,8 @@ func newApp(ctx context.Context, cfg config) (*app, error) {
 		return nil, err
 	}
 	a.booking = booking.NewStore(db, a.clock, key, cfg.BaseURL)
+	a.booking.MaxPerPhone = cfg.MaxBookingsPerPhone
+	a.limits = newRateLimits(cfg.RateLimit)
 	a.queue = queue.New(db, a.clock, a.booking, nil)
 	a.hub = display.NewHub(a.ctx, a.queue)
 	a.queue.Publisher = a.hub
@@ -110,7 +120,10 @@ func (a *app) routes() chi.Router {
 
 	r := chi.NewRouter()
 	r.Use(metrics.Observe)
+	r.Use(web.Security{HTTPS: strings.HasPrefix(a.cfg.BaseURL, "https://"), CameraPath: web.KioskPath}.Middleware)
+	r.Use(web.ClientIPs{Trusted: a.cfg.TrustedProxies}.Middleware)
 	r.Use(web.Authenticate(a.staff))
+	r.Use(a.limits.middleware(errorPages))
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		err := frontdoor.Errorf(frontdoor.NotFound, "not_found", "There is nothing at this address.")
 		if isAPI(r) {
@@ -131,7 +144,10 @@ func (a *app) routes() chi.Router {
 
 	create := a.idem.Middleware
 	secure := strings.HasPrefix(a.cfg.BaseURL, "https://")
-	staff.NewHandler(a.staff, rd, secure).Routes(r, create)
+	staffPages := staff.NewHandler(a.staff, rd, secure)
+	a.lockout = staffPages.Lockout
+	staffPages.Routes(r, create)
+	a.auditHandler(rd).Routes(r)
 	a.booking.SetupRoutes(r, create)
 	a.booking.Routes(r, create)
 	a.queue.Routes(r, create)
@@ -195,6 +211,11 @@ func (a *app) putClock(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	slog.InfoContext(r.Context(), "clock moved", "now", t.UTC().Format(time.RFC3339))
+	// The clock saves itself in its own transaction, so this row follows it.
+	if err := audit.RecordNow(r.Context(), a.db, a.clock.Now(), audit.Entry{Action: "clock.moved",
+		Detail: map[string]any{"now": t.UTC().Format(time.RFC3339)}}); err != nil {
+		slog.ErrorContext(r.Context(), "audit clock move", "err", err)
+	}
 	a.getClock(w, r)
 }
 
@@ -221,6 +242,15 @@ func (a *app) startBackground() *sync.WaitGroup {
 	})
 	wg.Go(func() { a.sms.Run(a.ctx) })
 	wg.Go(func() {
+		// Hourly, though the period is in days: it only touches rows past the
+		// cut-off, so a run that finds nothing is cheap, and a clock move is honoured.
+		every(a.ctx, time.Hour, func(ctx context.Context) {
+			if _, err := a.eraseExpired(ctx); err != nil {
+				slog.ErrorContext(ctx, "erase personal data past the retention period", "err", err)
+			}
+		})
+	})
+	wg.Go(func() {
 		// Every few seconds, so that after a clock move a reminder that became due goes within 5 s.
 		every(a.ctx, 2*time.Second, func(ctx context.Context) {
 			if n, err := a.booking.QueueReminders(ctx, a.clock.Now(), a.reminder); err != nil {
@@ -231,6 +261,91 @@ func (a *app) startBackground() *sync.WaitGroup {
 		})
 	})
 	return &wg
+}
+
+// retentionBatch bounds the rows of each kind one transaction erases, so
+// that the first run on a large database never holds the writer for long.
+const retentionBatch = 2000
+
+// erased counts what one retention run blanked.
+type erased struct{ Bookings, Queue, Messages int64 }
+
+func (e erased) total() int64 { return e.Bookings + e.Queue + e.Messages }
+
+// eraseExpired erases the personal data of visits that ended more than the
+// retention period ago (DESIGN.md): bookings' names, phones, emails and
+// needs, walk-ins' numbers, emergency notes and the texts (with their manage
+// links). Each batch is one transaction in which every owner erases its own
+// rows; what the statistics read is kept. A second run finds nothing.
+//
+// Blanking a column is not enough on its own: SQLite leaves freed bytes
+// where they were, in the page and in the write-ahead log. The erasing
+// transactions run with secure_delete, so what they free is zeroed, and the
+// log is checkpointed and truncated after. Copies freed earlier by ordinary
+// updates (a status change moves a row) are still in the file unless the
+// database runs with secure_delete always on; until it does, a run that
+// erased something also rebuilds the file with VACUUM, at most once a day.
+func (a *app) eraseExpired(ctx context.Context) (erased, error) {
+	a.retention.Lock()
+	defer a.retention.Unlock()
+	now := a.clock.Now()
+	before := now.Add(-time.Duration(a.cfg.retentionDays()) * 24 * time.Hour)
+	var secure int // the write connection's own setting, put back after each batch
+	if err := a.db.Write.QueryRowContext(ctx, `PRAGMA secure_delete`).Scan(&secure); err != nil {
+		return erased{}, fmt.Errorf("retention: %w", err)
+	}
+	var sum erased
+	for {
+		var n erased
+		err := a.db.WithTx(ctx, func(tx *sql.Tx) (err error) {
+			if secure == 0 {
+				if _, err := tx.ExecContext(ctx, `PRAGMA secure_delete = ON`); err != nil {
+					return err
+				}
+				defer func() {
+					if _, e := tx.ExecContext(ctx, `PRAGMA secure_delete = OFF`); err == nil {
+						err = e
+					}
+				}()
+			}
+			if n.Bookings, err = booking.ErasePersonalData(ctx, tx, before, now, retentionBatch); err != nil {
+				return err
+			}
+			if n.Queue, err = queue.ErasePersonalData(ctx, tx, before, retentionBatch); err != nil {
+				return err
+			}
+			n.Messages, err = notify.ErasePersonalData(ctx, tx, before, now)
+			return err
+		})
+		if err != nil {
+			return sum, fmt.Errorf("retention: %w", err)
+		}
+		sum.Bookings, sum.Queue, sum.Messages = sum.Bookings+n.Bookings, sum.Queue+n.Queue, sum.Messages+n.Messages
+		if n.Bookings < retentionBatch && n.Queue < retentionBatch {
+			break
+		}
+	}
+	if sum.total() == 0 {
+		return sum, nil
+	}
+	slog.InfoContext(ctx, "personal data erased", "before", before.UTC().Format(time.RFC3339),
+		"bookings", sum.Bookings, "tickets_and_notes", sum.Queue, "messages", sum.Messages)
+	if secure == 0 && (a.vacuumedAt.IsZero() || now.Sub(a.vacuumedAt).Abs() >= 24*time.Hour) {
+		started := time.Now()
+		if _, err := a.db.Write.ExecContext(ctx, `VACUUM`); err != nil {
+			return sum, fmt.Errorf("retention: rebuild the database file: %w", err)
+		}
+		a.vacuumedAt = now
+		slog.InfoContext(ctx, "database file rebuilt after erasure", "took", time.Since(started).Round(time.Millisecond))
+	}
+	var busy, frames, copied int
+	if err := a.db.Write.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &frames, &copied); err != nil {
+		return sum, fmt.Errorf("retention: checkpoint: %w", err)
+	}
+	if busy != 0 {
+		slog.WarnContext(ctx, "retention: readers kept the write-ahead log from being truncated; erased data stays in it until the next checkpoint")
+	}
+	return sum, nil
 }
 
 // setupSMS reads the SMS settings from the environment and makes the sender.

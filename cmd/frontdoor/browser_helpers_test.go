@@ -152,6 +152,7 @@ func newTab(t *testing.T, s *testServer, o tabOptions) *tab {
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(o.width, o.height, opts...)); err != nil {
 		t.Fatal(err)
 	}
+	watchCSP(t, ctx) // hardening_test.go: a CSP violation fails the test
 	b := &tab{t: t, s: s, ctx: ctx, axe: axe, jsOff: o.jsOff}
 	if o.jsOff {
 		b.scripts(false)

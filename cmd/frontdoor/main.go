@@ -22,6 +22,8 @@ Usage:
   frontdoor token revoke --id N    stop a token working
   frontdoor user create [flags]    add a staff user who signs in to the pages
   frontdoor simulate --scenario F  play a day through the queue rules (--policy, --compare)
+  frontdoor backup --to FILE       write a consistent copy of the database, safe while serving
+  frontdoor restore --from FILE    put a backup in place of the database (service stopped)
 
 Every flag can also be set in the environment as FRONTDOOR_<NAME>,
 for example FRONTDOOR_DB=/var/lib/frontdoor/frontdoor.db.
@@ -55,6 +57,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return userCreateCommand(ctx, rest[1:], stdout, stderr)
 	case cmd == "simulate":
 		return simulateCommand(ctx, rest, stdout, stderr)
+	case cmd == "backup":
+		return backupCommand(ctx, rest, stdout, stderr)
+	case cmd == "restore":
+		return restoreCommand(ctx, rest, stdout, stderr)
 	case cmd == "help" || cmd == "-h" || cmd == "--help" || cmd == "-help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -282,7 +282,7 @@ func TestYesterdaysQueueIsClosedAtMidnight(t *testing.T) {
 	s.setupCentre()
 	officer := s.token(frontdoor.RoleOfficer, "city-hall")
 	s.walkIn("HOU")
-	s.walkIn("HOU") // never seen
+	s.walkIn("HOU")                                                     // never seen
 	s.must(200, "POST", "/api/v1/desks/desk-1/call-next", officer, nil) // left open at the desk
 	// Still the same local day: nothing closes.
 	clock.Set(t.Context(), time.Date(2026, 11, 30, 23, 59, 0, 0, time.UTC))

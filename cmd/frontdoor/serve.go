@@ -25,7 +25,24 @@ type config struct {
 	LogFormat   string
 	SecretFile  string
 
+	RateLimit           int          // booking, check-in and sign-in requests a minute per client address; 0 = off
+	TrustedProxies      []*net.IPNet // proxies whose X-Forwarded-For is believed
+	MaxBookingsPerPhone int          // future bookings one phone may hold when a resident books; 0 = no limit
+
+	RetentionDays int // personal data is erased this many days after the visit; 0 means the default
+
 	testClock *frontdoor.FakeClock // tests: a fake clock set to a day of their choosing
+}
+
+// defaultRetentionDays is how long personal data is kept after a visit.
+const defaultRetentionDays = 90
+
+// retentionDays is the retention period; tests that leave it unset get the default.
+func (c config) retentionDays() int {
+	if c.RetentionDays <= 0 {
+		return defaultRetentionDays
+	}
+	return c.RetentionDays
 }
 
 func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -39,8 +56,18 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.StringVar(&cfg.ServiceName, "service-name", "Frontdoor", "name shown in the page header, e.g. the council's name")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&cfg.SecretFile, "secret-file", "", "key that derives booking links and QR codes; created if missing (default secret.key beside the database)")
+	fs.IntVar(&cfg.RateLimit, "rate-limit", 60, "booking, check-in and sign-in requests a minute per client address, each; 0 = off (off by default with --fake-clock)")
+	proxies := fs.String("trusted-proxy", "", "CIDRs (comma-separated) of reverse proxies whose X-Forwarded-For names the client; without it the header is ignored")
+	fs.IntVar(&cfg.MaxBookingsPerPhone, "max-bookings-per-phone", 3, "future bookings one phone number may hold when residents book (staff are exempt); 0 = no limit")
+	fs.IntVar(&cfg.RetentionDays, "retention-days", defaultRetentionDays, "days after a visit that its personal data (names, phones, emails, needs, texts) is erased; the statistics are kept")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if err := rateLimitDefaults(fs, &cfg, *proxies); err != nil {
+		return err
+	}
+	if cfg.RetentionDays <= 0 {
+		return fmt.Errorf("--retention-days %d: give a whole number of days, 1 or more (the default is %d)", cfg.RetentionDays, defaultRetentionDays)
 	}
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = "http://" + cfg.Addr
