@@ -31,3 +31,15 @@ func TestSlotsJSONMatchesEncodingJSON(t *testing.T) {
 		t.Errorf("no slots: %q", got)
 	}
 }
+
+func TestAppendRFC3339MatchesTimeFormat(t *testing.T) {
+	for _, zone := range []string{"Europe/London", "UTC", "America/St_Johns", "Asia/Kolkata", "America/New_York"} {
+		loc, _ := time.LoadLocation(zone)
+		for ts := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC); ts.Year() < 2028; ts = ts.Add(7*time.Hour + 13*time.Minute + 7*time.Second) {
+			lt := ts.In(loc)
+			if got, want := string(appendRFC3339(nil, lt)), lt.Format(time.RFC3339); got != want {
+				t.Fatalf("%s: %s, want %s", zone, got, want)
+			}
+		}
+	}
+}

@@ -17,6 +17,8 @@ type Slot struct {
 	End      time.Time
 	Capacity int
 	Booked   int
+
+	json []byte // the slot's JSON up to "remaining": made once per schedule and day
 }
 
 // Remaining is how many places are left.
@@ -32,6 +34,8 @@ type schedule struct {
 	capacity [7][]band         // capacity bands by weekday
 	closures map[string][]span // part-day closures by local date
 	allDay   map[string]bool   // whole-day closures by local date
+
+	days sync.Map // local date -> []Slot: a day's slots, made once (the schedule never changes)
 }
 
 type span struct{ from, to int } // minutes from local midnight, [from, to)
@@ -178,6 +182,24 @@ func (sc *schedule) day(date time.Time) []Slot { return sc.appendDay(nil, date) 
 
 // appendDay is day appending to slots, so a range of days fills one slice.
 func (sc *schedule) appendDay(slots []Slot, date time.Time) []Slot {
+	if day, ok := sc.days.Load(date); ok {
+		return append(slots, day.([]Slot)...)
+	}
+	day := sc.makeDay(date)
+	sc.days.Store(date, day)
+	return append(slots, day...)
+}
+
+// makeDay makes one day's slots with their JSON, for appendDay to keep.
+func (sc *schedule) makeDay(date time.Time) []Slot {
+	day := sc.generateDay(nil, date)
+	for i := range day {
+		day[i].json = appendSlotHead(nil, day[i], sc.loc)
+	}
+	return day
+}
+
+func (sc *schedule) generateDay(slots []Slot, date time.Time) []Slot {
 	key := date.Format(time.DateOnly)
 	if sc.allDay[key] {
 		return slots

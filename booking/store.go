@@ -21,6 +21,7 @@ type Store struct {
 	MaxPerPhone int
 
 	schedules scheduleCache
+	group     groupCommit // bookings arriving together share a commit
 }
 
 // NewStore returns a Store. key derives bookings' secrets (see Secrets).
