@@ -252,6 +252,7 @@ func (s *Store) BookWith(ctx context.Context, in Input, also func(tx *sql.Tx, b 
 	}
 	var b Booking
 	existing := false
+	defer s.placesChanged()
 	err = s.group.do(ctx, s.DB, func(tx *sql.Tx) error {
 		found, err := scanBooking(tx.QueryRowContext(ctx, bookingSelect+` WHERE site_id = ? AND service_code = ? AND start_at = ?
 			AND phone = ? AND status <> 'cancelled'`, sc.site.ID, sc.service.Code, frontdoor.Millis(slot.Start), c.Phone))

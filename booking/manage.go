@@ -85,6 +85,7 @@ func (s *Store) Cancel(ctx context.Context, ref, token string) (Created, error) 
 		return Created{}, err
 	}
 	now := s.Clock.Now()
+	defer s.placesChanged()
 	err = s.DB.WithTx(ctx, func(tx *sql.Tx) error {
 		if b, err = s.load(ctx, tx, ref); err != nil {
 			return err
@@ -137,6 +138,7 @@ func (s *Store) Reschedule(ctx context.Context, ref, token string, startText str
 	if err != nil {
 		return Created{}, err
 	}
+	defer s.placesChanged()
 	err = s.DB.WithTx(ctx, func(tx *sql.Tx) error {
 		if b, err = s.load(ctx, tx, ref); err != nil {
 			return err

@@ -323,28 +323,6 @@ func (sc *schedule) perDay() int {
 	return most
 }
 
-// bookedCounts is the number of places taken at each start in [first, last].
-func (s *Store) bookedCounts(ctx context.Context, site, code string, first, last time.Time) (map[int64]int, error) {
-	counts := map[int64]int{}
-	err := eachRow(ctx, s.DB.Read, `SELECT start_at, COUNT(*) FROM bookings
-		WHERE site_id = ? AND service_code = ? AND start_at BETWEEN ? AND ? AND status <> 'cancelled' GROUP BY start_at`,
-		[]any{site, code, frontdoor.Millis(first), frontdoor.Millis(last)}, func(rows *sql.Rows) error {
-			var at int64
-			var n int
-			if err := rows.Scan(&at, &n); err != nil {
-				return err
-			}
-			counts[at] = n
-			return nil
-		})
-	if err != nil {
-		return nil, fmt.Errorf("count bookings: %w", err)
-	}
-	return counts, nil
-}
-
-// slotAt finds the slot that starts at start, or explains in plain English
-// why a resident cannot book that time.
 func (sc *schedule) slotAt(start, now time.Time) (Slot, error) {
 	notBookable := func(why string) error {
 		return &frontdoor.Error{Kind: frontdoor.Unprocessable, Code: "not_bookable", Message: why, Fields: map[string]string{"start": why}}

@@ -36,6 +36,7 @@ func (s *Store) CancelForPhone(ctx context.Context, id int64, phone string) (not
 	}
 	now := s.Clock.Now()
 	var res notify.CancelResult
+	defer s.placesChanged()
 	err = s.DB.WithTx(ctx, func(tx *sql.Tx) error {
 		if b, err = scanBooking(tx.QueryRowContext(ctx, bookingSelect+` WHERE id = ?`, id)); err != nil {
 			return fmt.Errorf("read booking %d: %w", id, err)

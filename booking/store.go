@@ -21,6 +21,7 @@ type Store struct {
 	MaxPerPhone int
 
 	schedules scheduleCache
+	places    placesCache // places taken per slot, for slot lists
 	group     groupCommit // bookings arriving together share a commit
 }
 
