@@ -24,6 +24,7 @@ Usage:
   frontdoor simulate --scenario F  play a day through the queue rules (--policy, --compare)
   frontdoor backup --to FILE       write a consistent copy of the database, safe while serving
   frontdoor restore --from FILE    put a backup in place of the database (service stopped)
+  frontdoor bench [flags]          measure the service's speed beside its ceilings, on loopback
 
 Every flag can also be set in the environment as FRONTDOOR_<NAME>,
 for example FRONTDOOR_DB=/var/lib/frontdoor/frontdoor.db.
@@ -61,6 +62,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return backupCommand(ctx, rest, stdout, stderr)
 	case cmd == "restore":
 		return restoreCommand(ctx, rest, stdout, stderr)
+	case cmd == "bench":
+		return benchCommand(ctx, rest, stdout, stderr)
 	case cmd == "help" || cmd == "-h" || cmd == "--help" || cmd == "-help":
 		fmt.Fprint(stdout, usage)
 		return nil
