@@ -85,6 +85,7 @@ type lobbyPage struct {
 	Zone        string
 	Clock       string
 	Date        string
+	Now         int64 // the service's clock in unix ms: the screen's clock follows it, not the TV's own
 	Nonce       string
 	Current     *lobbyCall
 	Previous    []lobbyCall
@@ -133,7 +134,7 @@ func (s *Server) handleLobby(w http.ResponseWriter, r *http.Request) {
 	now := s.Queue.Clock.Now().In(loc)
 	q := r.URL.Query()
 	p := lobbyPage{Site: site.ID, SiteName: site.Name, Zone: site.Timezone, Clock: now.Format("15:04"),
-		Date: now.Format("Monday 2 January"), Nonce: web.Nonce(ctx), Figures: figures, LastEventID: last,
+		Date: now.Format("Monday 2 January"), Now: now.UnixMilli(), Nonce: web.Nonce(ctx), Figures: figures, LastEventID: last,
 		Voice: q.Get("voice"), Rate: q.Get("rate"), Lang: q.Get("lang"), Mute: q.Get("mute") == "1"}
 	if !langTag.MatchString(p.Lang) {
 		p.Lang = "en-GB"

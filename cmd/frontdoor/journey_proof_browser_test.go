@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"image"
 	_ "image/png"
 	"io"
@@ -13,9 +12,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/chromedp/cdproto/page"
-	"github.com/chromedp/chromedp"
 
 	"frontdoor"
 )
@@ -80,24 +76,6 @@ func (b *tab) shownImage(sel string) []byte {
 // jsString quotes s as a JavaScript string literal.
 func jsString(s string) string {
 	return `'` + strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`).Replace(s) + `'`
-}
-
-// browserClockAt sets the tab's clock (Date) to run from now for the pages
-// it opens next, as the server's runs from the test's clock. The lobby's
-// clock and date are the browser's.
-func (b *tab) browserClockAt(now time.Time) {
-	b.t.Helper()
-	js := fmt.Sprintf(`(() => {
-		const RealDate = Date, offset = %d - RealDate.now();
-		class TestClockDate extends RealDate {
-			constructor(...args) { if (args.length === 0) { super(RealDate.now() + offset) } else { super(...args) } }
-			static now() { return RealDate.now() + offset }
-		}
-		window.Date = TestClockDate;
-	})()`, now.UnixMilli())
-	if _, err := chromedp.Call(b.ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: js}); err != nil {
-		b.t.Fatal(err)
-	}
 }
 
 // hidesPersonalData fails the test if the page's text or markup holds any
@@ -186,7 +164,6 @@ func TestBrowserProofJourney(t *testing.T) {
 	// called yet. Its clock is the browser's, set to the test's clock.
 	c.at("10:00")
 	lobby := newTab(t, c.testServer, tabOptions{width: 1920, height: 1080})
-	lobby.browserClockAt(c.clock.Now())
 	lobby.open("/sites/city-hall/display", 200)
 	if !lobby.lobbyJS(`document.body.dataset.state === 'live'`, 10*time.Second) {
 		t.Fatalf("the lobby never connected to its stream (state %q)", eval[string](lobby, `document.body.dataset.state`))

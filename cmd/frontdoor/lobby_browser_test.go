@@ -84,10 +84,11 @@ func TestLobbyBrowserShowsAnnouncesAndSurvivesRestart(t *testing.T) {
 	if got := b.text(".lobby__site"); got != "City Hall" {
 		t.Errorf("site name %q", got)
 	}
-	// The clock reads the site's zone.
+	// The clock reads the service's time (the test's clock, not the
+	// browser's) in the site's zone.
 	clock := b.text("#lobby-clock")
-	if now := time.Now().In(london); clock != now.Format("15:04") && clock != now.Add(-time.Minute).Format("15:04") {
-		t.Errorf("clock %q, want London time %s", clock, now.Format("15:04"))
+	if now := s.app.clock.Now().In(london); clock != now.Format("15:04") && clock != now.Add(-time.Minute).Format("15:04") {
+		t.Errorf("clock %q, want the service's London time %s", clock, now.Format("15:04"))
 	}
 
 	// A call shows, and is announced, within a second of the desk's call.

@@ -36,6 +36,9 @@
   window.frontdoorAnnouncements = window.frontdoorAnnouncements || [];
 
   // ---- time in the site's zone ----
+  // The screen keeps the service's time, not the TV's: a TV's own clock is
+  // often wrong, and a training centre runs on a clock of its own.
+  var skew = Number(cfg.now) ? Number(cfg.now) - Date.now() : 0;
   function formatter(opts) {
     try {
       return new Intl.DateTimeFormat('en-GB', Object.assign({ timeZone: zone }, opts));
@@ -48,7 +51,7 @@
   var today = null;
 
   function tick() {
-    var now = new Date();
+    var now = new Date(Date.now() + skew);
     clockEl.textContent = timeFmt.format(now);
     var date = dateFmt.format(now);
     if (today !== null && date !== today && calls.length) {
