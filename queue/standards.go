@@ -176,53 +176,27 @@ func (q *Queue) StandardsReport(ctx context.Context, siteID, from, to string) (R
 	}
 	r := Report{Site: siteID, From: f.Format(time.DateOnly), To: t.Format(time.DateOnly), Standards: newStandards(),
 		Services: []ServiceStandards{}, Days: []DayStandards{}}
-	list, err := reportTickets(ctx, q.DB.Read, siteID, r.From, r.To)
+	summaries, dates, err := q.daySummaries(ctx, siteID, loc, f, t, now)
 	if err != nil {
 		return Report{}, err
 	}
 	services := map[string]*ServiceStandards{}
-	days := map[string]*DayStandards{}
 	var absErr time.Duration
-	nowMS := frontdoor.Millis(now)
-	for _, tk := range list {
-		judge(tk, nowMS, &r.Standards)
-		if services[tk.Service] == nil {
-			services[tk.Service] = &ServiceStandards{Service: tk.Service, Standards: newStandards()}
-		}
-		judge(tk, nowMS, &services[tk.Service].Standards)
-		if days[tk.LocalDay] == nil {
-			days[tk.LocalDay] = &DayStandards{Date: tk.LocalDay, Standards: newStandards()}
-		}
-		judge(tk, nowMS, &days[tk.LocalDay].Standards)
-		if tk.FirstCalled.Valid && tk.Estimate.Valid {
-			from := tk.Arrived
-			if tk.Appointment.Valid {
-				from = max(from, tk.Appointment.Int64) // as the estimate was told
+	for i, d := range summaries {
+		r.Standards.merge(&d.all)
+		for code, s := range d.services {
+			if services[code] == nil {
+				services[code] = &ServiceStandards{Service: code, Standards: newStandards()}
 			}
-			actual := time.Duration(tk.FirstCalled.Int64-from) * time.Millisecond
-			diff := actual - time.Duration(tk.Estimate.Int64)*time.Second
-			absErr += max(diff, -diff)
-			r.Estimates.Compared++
+			services[code].merge(s)
 		}
-	}
-	// Booked visitors who never came are no-shows too.
-	start := time.Date(f.Year(), f.Month(), f.Day(), 0, 0, 0, 0, loc)
-	end := time.Date(t.Year(), t.Month(), t.Day()+1, 0, 0, 0, 0, loc)
-	absent, err := q.Booking.NoShows(ctx, siteID, start, end)
-	if err != nil {
-		return Report{}, err
-	}
-	for _, n := range absent {
-		r.NoShows++
-		if services[n.Service] == nil {
-			services[n.Service] = &ServiceStandards{Service: n.Service, Standards: newStandards()}
+		absErr += d.absErr
+		r.Estimates.Compared += d.compared
+		if d.seen {
+			day := DayStandards{Date: dates[i], Standards: copyStandards(&d.all)}
+			day.close()
+			r.Days = append(r.Days, day)
 		}
-		services[n.Service].NoShows++
-		day := localDay(n.Start, loc)
-		if days[day] == nil {
-			days[day] = &DayStandards{Date: day, Standards: newStandards()}
-		}
-		days[day].NoShows++
 	}
 	if r.Estimates.Compared > 0 {
 		r.Estimates.MAE = minutes1(absErr / time.Duration(r.Estimates.Compared))
@@ -233,11 +207,6 @@ func (q *Queue) StandardsReport(ctx context.Context, siteID, from, to string) (R
 		r.Services = append(r.Services, *s)
 	}
 	sort.Slice(r.Services, func(i, j int) bool { return r.Services[i].Service < r.Services[j].Service })
-	for _, d := range days {
-		d.close()
-		r.Days = append(r.Days, *d)
-	}
-	sort.Slice(r.Days, func(i, j int) bool { return r.Days[i].Date < r.Days[j].Date })
 	return r, nil
 }
 

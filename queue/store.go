@@ -30,6 +30,8 @@ type Queue struct {
 	// order is held from a write's transaction to the publishing of its
 	// events, so screens receive events in the log's order.
 	order sync.Mutex
+
+	closed closedDays // closed days' standards, which never change (standards_days.go)
 }
 
 // New returns a Queue with the default policy and settings.

@@ -27,7 +27,7 @@ func TestBenchCommand(t *testing.T) {
 	}
 	got := out.String()
 	t.Log("\n" + got)
-	for _, step := range []string{stepTrivial, stepSlots, stepRaw, stepBooking, stepCallNext, stepCheckIn, stepReport} {
+	for _, step := range []string{stepTrivial, stepSlots, stepRaw, stepBooking, stepCallNext, stepCheckIn, stepReport, stepReport1} {
 		// Each step's row has a rate and two latencies: numbers, not blanks or NaN.
 		row := regexp.MustCompile(regexp.QuoteMeta(step) + `\s+\d+\s+[\d,]+\s+\d+\.\d\d\s+\d+\.\d\d`)
 		if !row.MatchString(got) {

@@ -47,6 +47,7 @@ const (
 	stepCallNext = "POST call-next, 500 waiting"
 	stepCheckIn  = "POST /api/v1/checkins"
 	stepReport   = "GET standards report, a year"
+	stepReport1  = "  the same, first time"
 )
 
 func (b *bench) machine() {
@@ -324,23 +325,29 @@ func (b *bench) checkIn(ctx context.Context, d *dataset, tag string) error {
 }
 
 // report: the standards report for the year before the bench's first day,
-// as a manager asks for it.
+// as a manager asks for it: first when the service has not worked out any
+// of those days, then again (closed days are kept once worked out).
 func (b *bench) report(ctx context.Context, d *dataset, tag string) error {
 	e := b.env
 	client := httpClient(1)
-	var f figure
-	err := b.prof.run(tag+"-report", func() error {
-		var err error
-		f, err = measure(ctx, stepReport, 1, 5, nil, func(int) error {
-			_, err := expectStatus(client, e.request("GET", "/api/v1/sites/bench/reports/standards?from=2026-01-04&to=2027-01-03", e.admin, nil), 200)
+	for _, step := range []struct {
+		name string
+		n    int
+	}{{stepReport1, 1}, {stepReport, 5}} {
+		var f figure
+		err := b.prof.run(tag+"-"+slug(step.name), func() error {
+			var err error
+			f, err = measure(ctx, step.name, 1, step.n, nil, func(int) error {
+				_, err := expectStatus(client, e.request("GET", "/api/v1/sites/bench/reports/standards?from=2026-01-04&to=2027-01-03", e.admin, nil), 200)
+				return err
+			})
 			return err
 		})
-		return err
-	})
-	if err != nil {
-		return err
+		if err != nil {
+			return err
+		}
+		d.add(f)
 	}
-	d.add(f)
 	return nil
 }
 
@@ -384,7 +391,7 @@ func (b *bench) table(sets []*dataset) {
 	}
 	fmt.Fprintln(w)
 	seen := map[string]bool{}
-	order := []string{stepTrivial, stepSlots, stepRaw, stepBooking, stepCallNext, stepCheckIn, stepReport}
+	order := []string{stepTrivial, stepSlots, stepRaw, stepBooking, stepCallNext, stepCheckIn, stepReport, stepReport1}
 	for _, name := range order {
 		for _, c := range append(append([]int{}, b.o.clients...), benchDesks, 16, 1) {
 			k := key(name, c)
@@ -427,8 +434,9 @@ func (b *bench) ratios(sets []*dataset) {
 			r := sl.Rate() / tr.Rate()
 			fmt.Fprintf(b.out, "  slots GET / trivial handler at %d clients: %.2f × (target ≥ 0.25: %s)\n", c, r, verdict(r >= 0.25))
 		}
-		rep := s.figures[key(stepReport, 1)]
-		fmt.Fprintf(b.out, "  standards report over the year: p50 %.0f ms (target < 1 s: %s)\n", rep.Pct(50), verdict(rep.Pct(50) < 1000))
+		rep, first := s.figures[key(stepReport, 1)], s.figures[key(stepReport1, 1)]
+		fmt.Fprintf(b.out, "  standards report over the year: %.0f ms the first time, p50 %.0f ms after (target < 1 s: %s)\n",
+			first.Pct(50), rep.Pct(50), verdict(first.Pct(50) < 1000))
 	}
 }
 
