@@ -100,3 +100,32 @@ func (s *Store) QueueDelayText(ctx context.Context, tx *sql.Tx, id int64, expect
 		Body: notify.DelayText(sc.service.Name, expected.In(sc.loc))})
 	return err
 }
+
+// OpensFrom is when a site's desks can first see anyone, seen from now: its
+// first opening time today if now is before it, else now (open, between
+// bands, closed for the day or with no hours set: nothing better is known).
+func (s *Store) OpensFrom(ctx context.Context, site string, now time.Time) (time.Time, error) {
+	st, err := s.Site(ctx, site)
+	if err != nil {
+		return now, err
+	}
+	h, err := s.Hours(ctx, site)
+	if err != nil {
+		return now, err
+	}
+	local := now.In(st.Location())
+	first := -1
+	for _, b := range h.Weekly {
+		if weekdayIndex(b.Weekday) == int(local.Weekday()) && (first < 0 || minutes(b.Open) < first) {
+			first = minutes(b.Open)
+		}
+	}
+	if first < 0 {
+		return now, nil
+	}
+	opens := time.Date(local.Year(), local.Month(), local.Day(), first/60, first%60, 0, 0, st.Location())
+	if now.Before(opens) {
+		return opens, nil
+	}
+	return now, nil
+}

@@ -243,9 +243,10 @@ func (q *Queue) estimateArrival(ctx context.Context, tx *sql.Tx, t *ticket, now 
 		return Arrival{}, err
 	}
 	if t.Appointment.Valid {
-		// An appointment's wait counts from its time, as its standard does:
-		// someone early is told how long after their time they will be called.
-		wait = max(0, now.Add(wait).Sub(frontdoor.FromMillis(t.Appointment.Int64)))
+		// An appointment's wait counts as its standard does, from its time
+		// or the arrival if later: someone early is told how long after their
+		// time they will be called, someone late how long from now.
+		wait = max(0, now.Add(wait).Sub(maxTime(now, frontdoor.FromMillis(t.Appointment.Int64))))
 	}
 	secs := int64(wait.Round(time.Second) / time.Second)
 	t.Estimate = sql.NullInt64{Int64: secs, Valid: true}
@@ -289,7 +290,8 @@ func (q *Queue) estimate(ctx context.Context, tx *sql.Tx, t ticket, now time.Tim
 }
 
 // deskLoads is the site's staffed desks with when each will be free; when no
-// desk is staffed (first thing in the morning) every desk is assumed to be.
+// desk is staffed (first thing in the morning) every desk is assumed to be,
+// from opening time if the doors are not yet open.
 func (q *Queue) deskLoads(ctx context.Context, tx *sql.Tx, site string, now time.Time) ([]DeskLoad, error) {
 	desks, err := q.Booking.Desks(ctx, site)
 	if err != nil {
@@ -329,6 +331,13 @@ func (q *Queue) deskLoads(ctx context.Context, tx *sql.Tx, site string, now time
 		}
 		freeAt[b.Desk.String] = maxTime(now, since.Add(d))
 	}
+	start := now
+	if len(open) == 0 {
+		// Nobody is at a desk yet: before the doors open, they open at opening time.
+		if start, err = q.Booking.OpensFrom(ctx, site, now); err != nil {
+			return nil, err
+		}
+	}
 	var loads []DeskLoad
 	for _, d := range desks {
 		if len(open) > 0 && !open[d.ID] {
@@ -336,60 +345,92 @@ func (q *Queue) deskLoads(ctx context.Context, tx *sql.Tx, site string, now time
 		}
 		f, ok := freeAt[d.ID]
 		if !ok {
-			f = now
+			f = start
 		}
 		loads = append(loads, DeskLoad{ID: d.ID, Services: d.Services, FreeAt: f})
 	}
 	return loads, nil
 }
 
-// serviceTimes is the median time desks took over each service's recent
-// visits (the last 20 of the past week); fallback is the median over all.
-// A service with no history uses its appointment length.
+// serviceTimes is how long EstimateWait takes each service's visits to
+// last, from the site's visits finished in the past week (typicalTimes).
 func (q *Queue) serviceTimes(ctx context.Context, tx *sql.Tx, site string, now time.Time) (map[string]time.Duration, time.Duration, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT service_code, finished_at - COALESCE(started_at, called_at) FROM tickets
-		WHERE site_id = ? AND status = 'done' AND finished_at > ? AND called_at IS NOT NULL ORDER BY finished_at DESC LIMIT 500`,
-		site, frontdoor.Millis(now.Add(-7*24*time.Hour)))
+		WHERE site_id = ? AND status = 'done' AND finished_at > ? AND called_at IS NOT NULL ORDER BY finished_at DESC, id DESC LIMIT ?`,
+		site, frontdoor.Millis(now.Add(-7*24*time.Hour)), recentFinished)
 	if err != nil {
 		return nil, 0, fmt.Errorf("read service times: %w", err)
 	}
 	defer rows.Close()
-	per := map[string][]time.Duration{}
-	var all []time.Duration
+	var recent []finishedVisit
 	for rows.Next() {
-		var code string
+		var f finishedVisit
 		var ms int64
-		if err := rows.Scan(&code, &ms); err != nil {
+		if err := rows.Scan(&f.service, &ms); err != nil {
 			return nil, 0, err
 		}
-		if len(per[code]) < 20 {
-			per[code] = append(per[code], time.Duration(ms)*time.Millisecond)
-		}
-		all = append(all, time.Duration(ms)*time.Millisecond)
+		f.took = time.Duration(ms) * time.Millisecond
+		recent = append(recent, f)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, 0, err
-	}
-	times := map[string]time.Duration{}
-	for code, ds := range per {
-		times[code] = median(ds)
 	}
 	services, err := q.Booking.Services(ctx, site)
 	if err != nil {
 		return nil, 0, err
 	}
+	lengths := map[string]time.Duration{}
 	for _, s := range services {
-		if _, ok := times[s.Code]; !ok {
-			times[s.Code] = s.Duration()
-		}
+		lengths[s.Code] = s.Duration()
 	}
-	fallback := 10 * time.Minute
-	if len(all) > 0 {
-		fallback = median(all)
-	}
+	times, fallback := typicalTimes(recent, lengths)
 	return times, fallback, nil
 }
 
+// How many finished visits the typical times are learnt from: the latest
+// recentFinished at a site, and of those the latest recentPerService of each service.
+const (
+	recentFinished   = 500
+	recentPerService = 20
+)
+
+// finishedVisit is a finished visit as the wait estimate learns from it.
+type finishedVisit struct {
+	service string
+	took    time.Duration // from the start of the visit (its call if not started) to its finish
+}
+
+// typicalTimes is how long EstimateWait takes a visit to last, the one rule
+// for the live queue and the simulator: per service, the median of its
+// latest recentPerService visits in recent (latest first); for a service with
+// none, its appointment length from lengths. fallback, for a service in
+// neither, is the median of all of recent, else 10 minutes.
+func typicalTimes(recent []finishedVisit, lengths map[string]time.Duration) (times map[string]time.Duration, fallback time.Duration) {
+	per := map[string][]time.Duration{}
+	all := make([]time.Duration, 0, len(recent))
+	for _, f := range recent {
+		if len(per[f.service]) < recentPerService {
+			per[f.service] = append(per[f.service], f.took)
+		}
+		all = append(all, f.took)
+	}
+	times = make(map[string]time.Duration, len(per)+len(lengths))
+	for code, ds := range per {
+		times[code] = median(ds)
+	}
+	for code, d := range lengths {
+		if _, ok := times[code]; !ok && d > 0 {
+			times[code] = d
+		}
+	}
+	fallback = 10 * time.Minute
+	if len(all) > 0 {
+		fallback = median(all)
+	}
+	return times, fallback
+}
+
+// median of a non-empty list: for an even count, the upper of the middle two.
 func median(ds []time.Duration) time.Duration {
 	s := append([]time.Duration(nil), ds...)
 	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })

@@ -19,8 +19,10 @@ import (
 // waiting), so these instants are the only ones the clock needs to visit.
 // A desk stops calling at its close time but finishes the visit it has.
 //
-// Estimates use, per service, the median of the service times finished so
-// far that day, else the median over every service, else 10 minutes.
+// Estimates take visits to last as the live queue does (typicalTimes): per
+// service, the median of its latest 20 visits finished so far that day, else
+// its appointment length (duration_minutes), else the median over every
+// service, else 10 minutes.
 // A walk-in whose wait, forecast with the walk-in target as its due, is
 // longer than its first-contact target is told that wait and offered an
 // appointment (which meets first contact); in the simulator it declines and
@@ -110,15 +112,13 @@ func (d OneDecimal) MarshalJSON() ([]byte, error) {
 type simRun struct {
 	day     *simDay
 	p       Policy
-	numbers map[string]int             // last ticket number per letter
-	waiting []*simVisit                // in arrival order
-	cands   []Candidate                // waiting as Next sees it, index for index
-	allDone []time.Duration            // service times finished so far, sorted
-	perDone map[string][]time.Duration // the same per service, sorted
+	numbers map[string]int // last ticket number per letter
+	waiting []*simVisit    // in arrival order
+	cands   []Candidate    // waiting as Next sees it, index for index
+	done    []*simVisit    // finished so far, in the order they finished
 }
 
 func (r *simRun) play() {
-	r.perDone = map[string][]time.Duration{}
 	arrivals := slices.Clone(r.day.visits)
 	slices.SortStableFunc(arrivals, func(a, b *simVisit) int { return a.arrive.Compare(b.arrive) })
 	next := 0
@@ -161,10 +161,8 @@ func (r *simRun) play() {
 }
 
 func (r *simRun) finish(d *simDesk) {
-	v := d.busy
+	r.done = append(r.done, d.busy)
 	d.busy = nil
-	r.allDone = insertDuration(r.allDone, v.length)
-	r.perDone[v.svc.code] = insertDuration(r.perDone[v.svc.code], v.length)
 }
 
 // arrive gives v its ticket, its due time and its estimate, and queues it.
@@ -202,14 +200,7 @@ func (r *simRun) arrive(v *simVisit, now time.Time) {
 // the later of arrival and appointment time), forecast with the desks that
 // will still call today.
 func (r *simRun) estimate(v *simVisit, now time.Time) (time.Duration, bool) {
-	times := make(map[string]time.Duration, len(r.perDone))
-	for code, done := range r.perDone {
-		times[code] = medianOf(done)
-	}
-	fallback := 10 * time.Minute
-	if len(r.allDone) > 0 {
-		fallback = medianOf(r.allDone)
-	}
+	times, fallback := r.typicalTimes()
 	var loads []DeskLoad
 	for _, d := range r.day.desks {
 		free := laterOf(now, d.open)
@@ -231,6 +222,30 @@ func (r *simRun) estimate(v *simVisit, now time.Time) (time.Duration, bool) {
 		return 0, false
 	}
 	return max(0, now.Add(wait).Sub(v.waitFrom)), true
+}
+
+// typicalTimes runs the live queue's rule (typicalTimes) over the visits
+// finished so far, latest first as the live queue reads them: by finish
+// time, then the later ticket first (the live queue's ticket ids follow
+// arrival, as the simulator's IDs do when the scenario lists visitors in
+// arrival order).
+func (r *simRun) typicalTimes() (map[string]time.Duration, time.Duration) {
+	latest := slices.Clone(r.done)
+	slices.SortStableFunc(latest, func(a, b *simVisit) int {
+		if c := b.called.Add(b.length).Compare(a.called.Add(a.length)); c != 0 {
+			return c
+		}
+		return int(b.cand.ID - a.cand.ID)
+	})
+	recent := make([]finishedVisit, 0, min(len(latest), recentFinished))
+	for _, v := range latest[:min(len(latest), recentFinished)] {
+		recent = append(recent, finishedVisit{service: v.svc.code, took: v.length})
+	}
+	lengths := make(map[string]time.Duration, len(r.day.services))
+	for code, s := range r.day.services {
+		lengths[code] = s.length
+	}
+	return typicalTimes(recent, lengths)
 }
 
 func (r *simRun) call(d *simDesk, now time.Time) {
@@ -335,11 +350,6 @@ func medianOf(sorted []time.Duration) time.Duration {
 		return sorted[n/2]
 	}
 	return (sorted[n/2-1] + sorted[n/2]) / 2
-}
-
-func insertDuration(s []time.Duration, d time.Duration) []time.Duration {
-	i, _ := slices.BinarySearch(s, d)
-	return slices.Insert(s, i, d)
 }
 
 func simSeq(n int) string {

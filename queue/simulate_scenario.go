@@ -25,13 +25,17 @@ type Scenario struct {
 }
 
 // ScenarioService is a service and its standards; a target left at 0 takes
-// the charter's default (10, 10 and 30 minutes).
+// the charter's default (10, 10 and 30 minutes). DurationMinutes is its
+// appointment length, which wait estimates take its visits to last until
+// one has finished, as the live queue does; left at 0, they take the median
+// of all visits finished so far (else 10 minutes) instead.
 type ScenarioService struct {
 	Code                      string `json:"code"`
 	TicketPrefix              string `json:"ticket_prefix"` // the first letter of Code when empty
 	AppointmentTargetMinutes  int    `json:"appointment_target_minutes,omitempty"`
 	WalkInFirstContactMinutes int    `json:"walk_in_first_contact_minutes,omitempty"`
 	WalkInTargetMinutes       int    `json:"walk_in_target_minutes,omitempty"`
+	DurationMinutes           int    `json:"duration_minutes,omitempty"`
 }
 
 // ScenarioDesk is a desk, the services it serves and when it is staffed.
@@ -124,6 +128,7 @@ type simDay struct {
 type simService struct {
 	code, prefix                           string
 	apptTarget, firstContact, walkInTarget time.Duration
+	length                                 time.Duration // appointment length; 0 when not given
 }
 
 type simDesk struct {
@@ -191,6 +196,10 @@ func compileScenario(sc Scenario) (*simDay, error) {
 			apptTarget:   c.target(f+".appointment_target_minutes", s.AppointmentTargetMinutes, 10),
 			firstContact: c.target(f+".walk_in_first_contact_minutes", s.WalkInFirstContactMinutes, 10),
 			walkInTarget: c.target(f+".walk_in_target_minutes", s.WalkInTargetMinutes, 30)}
+		if s.DurationMinutes < 0 {
+			c.add(f+".duration_minutes", "%d is less than 0; give the appointment length in minutes, or leave it out", s.DurationMinutes)
+		}
+		svc.length = time.Duration(max(s.DurationMinutes, 0)) * time.Minute
 		if svc.prefix == "" {
 			svc.prefix = strings.ToUpper(string([]rune(s.Code)[:1]))
 		}

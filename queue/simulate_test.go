@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 // apiExample is the scenario in API.md, "Simulation scenario".
@@ -112,7 +113,8 @@ func deref(s *string) string {
 }
 
 // Estimates use the median service time of the visits of that service
-// finished so far, else the median of all finished visits, else 10 minutes.
+// finished so far, else (no duration_minutes given) the median of all
+// finished visits, else 10 minutes.
 func TestSimulateServiceTimeEstimates(t *testing.T) {
 	sc := `{"day":"2026-12-01","services":[{"code":"A"},{"code":"B"}],
 	 "desks":[{"id":"d1","services":["A","B"],"open":"09:00","close":"17:00"}],
@@ -130,6 +132,45 @@ func TestSimulateServiceTimeEstimates(t *testing.T) {
 		if got := float64(*v.EstimatedWaitMinutes); got != want[v.ID] {
 			t.Errorf("%s told %v, want %v", v.ID, got, want[v.ID])
 		}
+	}
+}
+
+// A service's duration_minutes is what estimates take its visits to last
+// until one has finished, as in the live queue: in the API example with
+// 30-minute appointments, v2 at 09:03 expects the desk free at 09:30 (v1
+// started at 09:00), is told 27.0, more than 10, so it is offered an
+// appointment and due 30 minutes after arrival. v1 really takes 18 minutes.
+func TestSimulateServiceDuration(t *testing.T) {
+	sc := strings.Replace(apiExample, `"walk_in_target_minutes":30}`, `"walk_in_target_minutes":30,"duration_minutes":30}`, 1)
+	res, _ := simulateJSON(t, sc, "default")
+	v := res.Visits[1]
+	if float64(*v.EstimatedWaitMinutes) != 27 || !*v.OfferedAppointment || v.Due != "09:33:00" || deref(v.Called) != "09:18:00" {
+		t.Errorf("v2 told %v, offered %v, due %s, called %s; want 27, true, 09:33:00, 09:18:00",
+			*v.EstimatedWaitMinutes, *v.OfferedAppointment, v.Due, deref(v.Called))
+	}
+	if _, err := Simulate(Scenario{Day: "2026-12-01", Services: []ScenarioService{{Code: "HOU", DurationMinutes: -5}},
+		Desks: []ScenarioDesk{{ID: "d1", Services: []string{"HOU"}, Open: "09:00", Close: "17:00"}}}, DefaultPolicy); err == nil ||
+		!strings.Contains(err.Error(), "services[0] (HOU).duration_minutes: -5 is less than 0") {
+		t.Errorf("a negative duration_minutes: %v", err)
+	}
+}
+
+// typicalTimes, the live queue's rule and the simulator's: per service the
+// median of its latest 20 visits (of an even number, the longer of the
+// middle two), else its appointment length, else the median of all.
+func TestTypicalTimes(t *testing.T) {
+	recent := []finishedVisit{{"B", 4 * time.Minute}, {"B", 6 * time.Minute}}
+	for range 20 {
+		recent = append(recent, finishedVisit{"A", 2 * time.Minute})
+	}
+	recent = append(recent, finishedVisit{"A", 50 * time.Minute}) // the 21st latest A: forgotten for A, not for the fallback
+	times, fallback := typicalTimes(recent, map[string]time.Duration{"A": 30 * time.Minute, "C": 15 * time.Minute})
+	want := map[string]time.Duration{"A": 2 * time.Minute, "B": 6 * time.Minute, "C": 15 * time.Minute}
+	if len(times) != len(want) || times["A"] != want["A"] || times["B"] != want["B"] || times["C"] != want["C"] || fallback != 2*time.Minute {
+		t.Errorf("times %v, fallback %v; want %v, 2m", times, fallback, want)
+	}
+	if times, fallback := typicalTimes(nil, nil); len(times) != 0 || fallback != 10*time.Minute {
+		t.Errorf("with nothing finished: times %v, fallback %v; want none and 10m", times, fallback)
 	}
 }
 

@@ -150,7 +150,9 @@ func (q *Queue) daySummaries(ctx context.Context, site string, loc *time.Locatio
 			if tk.Appointment.Valid {
 				from = max(from, tk.Appointment.Int64) // as the estimate was told
 			}
-			actual := time.Duration(tk.FirstCalled.Int64-from) * time.Millisecond
+			// Called before their time is no wait at all, as the standard counts it
+			// (and as the estimate, never negative, said).
+			actual := time.Duration(max(tk.FirstCalled.Int64-from, 0)) * time.Millisecond
 			diff := actual - time.Duration(tk.Estimate.Int64)*time.Second
 			d.absErr += max(diff, -diff)
 			d.compared++
