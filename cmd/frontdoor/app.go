@@ -38,6 +38,7 @@ type app struct {
 	hub     *display.Hub // lobby screens and consoles follow the queue through it
 	idem    *web.Idempotency
 	limits  rateLimits     // --rate-limit, per client address
+	streams *streamCap     // --max-streams, per client address
 	lockout *staff.Lockout // sign-in lock-out after repeated failures
 	handler http.Handler
 	router  chi.Router
@@ -89,6 +90,7 @@ func newApp(ctx context.Context, cfg config) (*app, error) {
 	a.booking = booking.NewStore(db, a.clock, key, cfg.BaseURL)
 	a.booking.MaxPerPhone = cfg.MaxBookingsPerPhone
 	a.limits = newRateLimits(cfg.RateLimit)
+	a.streams = newStreamCap(cfg.MaxStreams)
 	a.queue = queue.New(db, a.clock, a.booking, nil)
 	a.hub = display.NewHub(a.ctx, a.queue)
 	a.queue.Publisher = a.hub
@@ -124,6 +126,7 @@ func (a *app) routes() chi.Router {
 	r.Use(web.ClientIPs{Trusted: a.cfg.TrustedProxies}.Middleware)
 	r.Use(web.Authenticate(a.staff))
 	r.Use(a.limits.middleware(errorPages))
+	r.Use(a.streams.middleware)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		err := frontdoor.Errorf(frontdoor.NotFound, "not_found", "There is nothing at this address.")
 		if isAPI(r) {

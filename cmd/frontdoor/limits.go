@@ -102,17 +102,23 @@ func parseProxies(s string) ([]*net.IPNet, error) {
 	return nets, nil
 }
 
-// rateLimitDefaults applies --rate-limit's one special default: off under
-// --fake-clock (tests and training drive the service hard from one
-// address) unless the flag, or FRONTDOOR_RATE_LIMIT, was given.
+// rateLimitDefaults applies --rate-limit's and --max-streams' one special
+// default: off under --fake-clock (tests and training drive the service
+// hard from one address) unless the flag, or its FRONTDOOR_ twin, was given.
 func rateLimitDefaults(fs *flag.FlagSet, cfg *config, proxies string) error {
-	given := false
-	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "rate-limit" })
-	if cfg.FakeClock && !given {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	if cfg.FakeClock && !given["rate-limit"] {
 		cfg.RateLimit = 0
+	}
+	if cfg.FakeClock && !given["max-streams"] {
+		cfg.MaxStreams = 0
 	}
 	if cfg.RateLimit < 0 {
 		return fmt.Errorf("--rate-limit %d: give requests a minute, or 0 for no limit", cfg.RateLimit)
+	}
+	if cfg.MaxStreams < 0 {
+		return fmt.Errorf("--max-streams %d: give a number of streams, or 0 for no limit", cfg.MaxStreams)
 	}
 	if cfg.MaxBookingsPerPhone < 0 {
 		return fmt.Errorf("--max-bookings-per-phone %d: give a number, or 0 for no limit", cfg.MaxBookingsPerPhone)

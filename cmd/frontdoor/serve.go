@@ -26,6 +26,7 @@ type config struct {
 	SecretFile  string
 
 	RateLimit           int          // booking, check-in and sign-in requests a minute per client address; 0 = off
+	MaxStreams          int          // lobby event streams one client address may hold open without a token; 0 = no limit
 	TrustedProxies      []*net.IPNet // proxies whose X-Forwarded-For is believed
 	MaxBookingsPerPhone int          // future bookings one phone may hold when a resident books; 0 = no limit
 
@@ -57,6 +58,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&cfg.SecretFile, "secret-file", "", "key that derives booking links and QR codes; created if missing (default secret.key beside the database)")
 	fs.IntVar(&cfg.RateLimit, "rate-limit", 60, "booking, check-in and sign-in requests a minute per client address, each; 0 = off (off by default with --fake-clock)")
+	fs.IntVar(&cfg.MaxStreams, "max-streams", 50, "lobby event streams one client address may hold open without a device token; 0 = no limit (off by default with --fake-clock)")
 	proxies := fs.String("trusted-proxy", "", "CIDRs (comma-separated) of reverse proxies whose X-Forwarded-For names the client; without it the header is ignored")
 	fs.IntVar(&cfg.MaxBookingsPerPhone, "max-bookings-per-phone", 3, "future bookings one phone number may hold when residents book (staff are exempt); 0 = no limit")
 	fs.IntVar(&cfg.RetentionDays, "retention-days", defaultRetentionDays, "days after a visit that its personal data (names, phones, emails, needs, texts) is erased; the statistics are kept")
