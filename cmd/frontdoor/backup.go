@@ -47,7 +47,10 @@ func backupCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return fmt.Errorf("backup: %w", err)
 	}
 	start := time.Now()
-	db, err := frontdoor.Open(ctx, *dbPath)
+	// A plain connection, not frontdoor.Open: a backup must copy the database
+	// as it is, never migrate it (a newer binary run for a backup beside an
+	// older service would otherwise change the schema under it).
+	db, err := sql.Open("sqlite3", "file:"+url.PathEscape(*dbPath)+"?_busy_timeout=10000")
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
@@ -59,7 +62,7 @@ func backupCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	removeDB(tmp)
 	defer removeDB(tmp)
 	// A statement on its own: autocommit, a read snapshot only.
-	if _, err := db.Write.ExecContext(ctx, `VACUUM INTO ?`, tmp); err != nil {
+	if _, err := db.ExecContext(ctx, `VACUUM INTO ?`, tmp); err != nil {
 		return fmt.Errorf("backup: copy %s: %w", *dbPath, err)
 	}
 	db.Close()

@@ -312,3 +312,37 @@ func TestRestoreBadInput(t *testing.T) {
 		}
 	}
 }
+
+// A backup copies the database as it is: run by a newer binary beside an
+// older service, it must not migrate the live file under that service.
+func TestBackupNeverMigratesTheLiveDatabase(t *testing.T) {
+	dir := t.TempDir()
+	live := filepath.Join(dir, "frontdoor.db")
+	db, err := frontdoor.Open(t.Context(), live)
+	if err != nil {
+		t.Fatal(err)
+	}
+	older := frontdoor.SchemaVersion() - 1
+	if _, err := db.Write.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, older)); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	copyPath := filepath.Join(dir, "copy.db")
+	if _, _, err := runCLI(t, "backup", "--db", live, "--to", copyPath); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{live, copyPath} {
+		raw, err := sql.Open("sqlite3", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v int
+		if err := raw.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		raw.Close()
+		if v != older {
+			t.Errorf("%s has schema version %d after the backup, want %d as it was", filepath.Base(path), v, older)
+		}
+	}
+}
