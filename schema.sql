@@ -368,3 +368,14 @@ CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
 BEGIN
 	SELECT RAISE(ABORT, 'audit rows are append-only');
 END;
+
+-- migration 8: desks taken out of use
+
+-- A desk taken out of use keeps its row, so that past visits still name the
+-- desk that served them and its id is never given to another desk; the desk
+-- lists that the queue, the consoles and the API read leave it out.
+ALTER TABLE desks ADD COLUMN retired_at INTEGER;
+
+-- migration 9: the wait forecast reads the last week's service times without scanning the years before
+
+CREATE INDEX tickets_finished ON tickets(site_id, finished_at) WHERE status = 'done';

@@ -55,6 +55,8 @@ type Desk struct {
 	ID       string   `json:"id"`
 	Name     string   `json:"name"`
 	Services []string `json:"services"`
+	// Retired is set on a desk taken out of use; only AllDesks lists those.
+	Retired bool `json:"-"`
 }
 
 // Hours are a site's weekly opening hours and its dated closures.

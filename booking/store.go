@@ -212,14 +212,15 @@ func (s *Store) CreateDesk(ctx context.Context, site string, in DeskInput) (Desk
 	return d, err
 }
 
-// Desks lists a site's desks with their services.
+// Desks lists a site's desks in use with their services (AllDesks adds
+// those taken out of use).
 func (s *Store) Desks(ctx context.Context, site string) ([]Desk, error) {
 	if _, err := s.Site(ctx, site); err != nil {
 		return nil, err
 	}
 	rows, err := s.DB.Read.QueryContext(ctx, `SELECT d.id, d.name, COALESCE(group_concat(ds.service_code, ','), '')
 		FROM desks d LEFT JOIN desk_services ds ON ds.site_id = d.site_id AND ds.desk_id = d.id
-		WHERE d.site_id = ? GROUP BY d.id ORDER BY d.position`, site)
+		WHERE d.site_id = ? AND d.retired_at IS NULL GROUP BY d.id ORDER BY d.position`, site)
 	if err != nil {
 		return nil, fmt.Errorf("list desks: %w", err)
 	}
@@ -237,18 +238,22 @@ func (s *Store) Desks(ctx context.Context, site string) ([]Desk, error) {
 	return list, rows.Err()
 }
 
-// Desk returns one desk by its id, or NotFound.
+// Desk returns one desk in use by its id, or NotFound.
 func (s *Store) Desk(ctx context.Context, id string) (Desk, error) {
 	var d Desk
 	var codes string
-	err := s.DB.Read.QueryRowContext(ctx, `SELECT d.site_id, d.id, d.name, COALESCE(group_concat(ds.service_code, ','), '')
+	var retired sql.NullInt64
+	err := s.DB.Read.QueryRowContext(ctx, `SELECT d.site_id, d.id, d.name, d.retired_at, COALESCE(group_concat(ds.service_code, ','), '')
 		FROM desks d LEFT JOIN desk_services ds ON ds.site_id = d.site_id AND ds.desk_id = d.id
-		WHERE d.id = ? GROUP BY d.id`, id).Scan(&d.Site, &d.ID, &d.Name, &codes)
+		WHERE d.id = ? GROUP BY d.id`, id).Scan(&d.Site, &d.ID, &d.Name, &retired, &codes)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Desk{}, frontdoor.Errorf(frontdoor.NotFound, "not_found", "There is no desk %q.", id)
 	}
 	if err != nil {
 		return Desk{}, fmt.Errorf("read desk %s: %w", id, err)
+	}
+	if retired.Valid { // out of use: nobody calls, opens or is sent to it
+		return Desk{}, frontdoor.Errorf(frontdoor.NotFound, "not_found", "%s has been taken out of use.", d.Name)
 	}
 	d.Services = strings.Split(codes, ",")
 	return d, nil

@@ -52,6 +52,8 @@ type User struct {
 	Role      string    `json:"role"`
 	Site      string    `json:"site,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
+	// DisabledAt is when the user was disabled; only Users lists those.
+	DisabledAt *time.Time `json:"disabled_at,omitempty"`
 }
 
 // Token describes a bearer token (never the token itself, which is shown once).
@@ -85,6 +87,17 @@ type queryer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
+// checkPassword says what is wrong with a new password, or "". bcrypt
+// reads at most 72 bytes, so a longer one would not be what it seems.
+func checkPassword(password string) string {
+	if len(password) < 10 {
+		return "Enter a password of at least 10 characters"
+	} else if len(password) > 72 {
+		return "Enter a password of at most 72 characters"
+	}
+	return ""
+}
+
 // CreateUser adds a staff user with a bcrypt-hashed password.
 func (s *Store) CreateUser(ctx context.Context, name, role, site, password string) (User, error) {
 	name = strings.TrimSpace(name)
@@ -92,10 +105,8 @@ func (s *Store) CreateUser(ctx context.Context, name, role, site, password strin
 	if !nameRE.MatchString(name) {
 		fields["name"] = "Enter a name of 1 to 80 letters, numbers, spaces, dots, apostrophes, @, _ or -"
 	}
-	if len(password) < 10 {
-		fields["password"] = "Enter a password of at least 10 characters"
-	} else if len(password) > 72 {
-		fields["password"] = "Enter a password of at most 72 characters"
+	if msg := checkPassword(password); msg != "" {
+		fields["password"] = msg
 	}
 	checkRoleSite(ctx, s.DB.Read, role, site, frontdoor.StaffRoles, fields)
 	if len(fields) > 0 {

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"frontdoor"
+	"frontdoor/admin"
 	"frontdoor/audit"
 	"frontdoor/booking"
 	"frontdoor/display"
@@ -63,6 +64,7 @@ var nav = []web.NavLink{
 	{Text: "Kiosks", Href: "/staff/kiosk", Roles: []string{frontdoor.RoleManager, frontdoor.RoleReception}},
 	{Text: "Reports", Href: "/staff/reports", Roles: []string{frontdoor.RoleManager}},
 	{Text: "Audit", Href: "/staff/audit", Roles: []string{frontdoor.RoleManager}},
+	{Text: "Admin", Href: admin.Path, Roles: []string{frontdoor.RoleAdmin}},
 }
 
 func newApp(ctx context.Context, cfg config) (*app, error) {
@@ -165,6 +167,9 @@ func (a *app) routes() chi.Router {
 		EndSession: func(w http.ResponseWriter, r *http.Request) error { return a.staff.EndSession(w, r, secure) }})
 	consoles.SMSConfigured = a.twilio.Configured // reception lists unsent texts only when SMS is not set up
 	consoles.Routes(r)
+	adminPages := admin.New(a.booking, a.staff, rd, secure)
+	adminPages.CloseDesk = func(ctx context.Context, desk string) error { return a.queue.SetDeskOpen(ctx, desk, false) }
+	adminPages.Routes(r)
 	(&notify.Handlers{DB: a.db, Clock: a.clock, AuthToken: a.twilio.AuthToken, BaseURL: func() string { return a.cfg.BaseURL },
 		Cancel: a.booking.CancelForPhone, SiteName: a.siteName, Sender: a.sms}).Routes(r)
 	if a.fake != nil {

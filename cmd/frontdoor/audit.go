@@ -25,7 +25,7 @@ func (a *app) auditHandler(rd *web.Renderer) *audit.Handler {
 	}
 	h.Names = func(ctx context.Context) (map[string]string, error) {
 		names := map[string]string{}
-		users, err := a.staff.ListUsers(ctx)
+		users, err := a.staff.Users(ctx) // disabled accounts too: their past actions keep their names
 		if err != nil {
 			return nil, err
 		}
