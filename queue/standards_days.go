@@ -99,8 +99,9 @@ func (c *closedDays) put(site, day string, d *daySummary) {
 }
 
 // daySummaries works out the summaries of days [from, to] (local dates) at
-// a site: closed days it has seen before come from memory, the rest from
-// one read of their tickets and one of the bookings nobody came to.
+// a site: closed days come from memory, else from standards_days, and the
+// rest from one read of their tickets and one of the bookings nobody came
+// to; closed days worked out are kept in both.
 func (q *Queue) daySummaries(ctx context.Context, site string, loc *time.Location, from, to time.Time, now time.Time) ([]*daySummary, []string, error) {
 	today := now.In(loc).Format(time.DateOnly)
 	var dates []string
@@ -127,6 +128,33 @@ func (q *Queue) daySummaries(ctx context.Context, site string, loc *time.Locatio
 	}
 	if first < 0 {
 		return out, dates, nil
+	}
+	// Closed days kept in the database (worked out before a restart).
+	if dates[first] < today {
+		kept, err := q.storedDays(ctx, site, dates[first], min(dates[last], today))
+		if err != nil {
+			return nil, nil, err
+		}
+		first, last = -1, -1
+		for i, day := range dates {
+			j, missing := index[day]
+			if !missing {
+				continue
+			}
+			if d := kept[day]; d != nil {
+				out[j] = d
+				q.closed.put(site, day, d)
+				delete(index, day)
+				continue
+			}
+			if first < 0 {
+				first = i
+			}
+			last = i
+		}
+		if first < 0 {
+			return out, dates, nil
+		}
 	}
 	list, err := reportTickets(ctx, q.DB.Read, site, dates[first], dates[last])
 	if err != nil {
@@ -175,11 +203,14 @@ func (q *Queue) daySummaries(ctx context.Context, site string, loc *time.Locatio
 		d.all.NoShows++
 		d.service(n.Service).NoShows++
 	}
+	keep := map[string]*daySummary{}
 	for day, i := range index {
 		if out[i].final {
 			q.closed.put(site, day, out[i])
+			keep[day] = out[i]
 		}
 	}
+	q.keepDays(ctx, site, keep)
 	return out, dates, nil
 }
 

@@ -118,27 +118,45 @@ var (
 const benchDesks = 20
 
 func startBench(ctx context.Context, path string) (*benchEnv, error) {
-	clock := frontdoor.NewStoppedClock(benchNow)
-	a, err := newApp(ctx, config{DB: path, ServiceName: "Frontdoor", testClock: clock})
-	if err != nil {
+	e := &benchEnv{}
+	if err := e.open(ctx, path, benchNow); err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		a.Close()
-		return nil, err
-	}
-	e := &benchEnv{app: a, clock: clock, url: "http://" + ln.Addr().String()}
-	a.cfg.BaseURL, a.booking.BaseURL = e.url, e.url
-	// The handler alone, as the tests run it: the background jobs (reminders,
-	// the outbox, retention) would add their own writes at moments of their choosing.
-	e.srv = &http.Server{Handler: a.handler, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return a.ctx }}
-	go e.srv.Serve(ln)
 	if err := e.setup(ctx); err != nil {
 		e.close()
 		return nil, fmt.Errorf("set up the bench centre: %w", err)
 	}
 	return e, nil
+}
+
+// open starts the service on the database at path, its clock stopped at now.
+func (e *benchEnv) open(ctx context.Context, path string, now time.Time) error {
+	e.clock = frontdoor.NewStoppedClock(now)
+	a, err := newApp(ctx, config{DB: path, ServiceName: "Frontdoor", testClock: e.clock})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		a.Close()
+		return err
+	}
+	e.app, e.url = a, "http://"+ln.Addr().String()
+	a.cfg.BaseURL, a.booking.BaseURL = e.url, e.url
+	// The handler alone, as the tests run it: the background jobs (reminders,
+	// the outbox, retention) would add their own writes at moments of their choosing.
+	e.srv = &http.Server{Handler: a.handler, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return a.ctx }}
+	go e.srv.Serve(ln)
+	return nil
+}
+
+// restart stops the service and starts it again on the same database, as
+// after an upgrade: nothing it has worked out and kept survives (the data
+// written behind its back must not be mistaken for what it had seen).
+func (e *benchEnv) restart(ctx context.Context) error {
+	now, path := e.clock.Now(), e.app.cfg.DB
+	e.close()
+	return e.open(ctx, path, now)
 }
 
 func (e *benchEnv) close() {

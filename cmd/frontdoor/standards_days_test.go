@@ -13,10 +13,11 @@ import (
 	"frontdoor"
 )
 
-// The report keeps closed days' figures (queue/standards_days.go). What it
-// answers from them must be what reading every ticket again gives: the same
-// bytes from a second request, and from a fresh service on the same file;
-// and a day not yet closed must not be kept.
+// The report keeps closed days' figures (queue/standards_days.go), in
+// memory and in standards_days. What it answers from them must be what
+// reading every ticket again gives: the same bytes from a second request,
+// and from a fresh service on the same file; a day not yet closed must not
+// be kept; an unreadable kept day is worked out again.
 func TestStandardsReportKeepsOnlyClosedDays(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "frontdoor.db")
 	now := time.Date(2026, 12, 4, 12, 0, 0, 0, london) // Friday
@@ -108,6 +109,31 @@ func TestStandardsReportKeepsOnlyClosedDays(t *testing.T) {
 	fresh := start(t, config{DB: db, testClock: frontdoor.NewStoppedClock(now)})
 	if got := fresh.must(200, "GET", week, fresh.Admin, nil).Body; !bytes.Equal(got, closed) {
 		t.Errorf("a fresh service reports differently from the one that kept its days:\n%s\n%s", got, closed)
+	}
+	// The closed days were kept in the database, and a fresh service reads
+	// them rather than the tickets: a change behind its back (which the
+	// service never makes to a closed day) does not show until they go.
+	if n := fresh.count(`SELECT COUNT(*) FROM standards_days WHERE site_id = 'city-hall'`); n != 4 {
+		t.Errorf("%d closed days kept, want 4 (Monday to Thursday, not today)", n)
+	}
+	fresh.stop()
+	again := start(t, config{DB: db, testClock: frontdoor.NewStoppedClock(now)})
+	if _, err := again.app.db.Write.Exec(`UPDATE tickets SET status = 'no_show' WHERE local_day = '2026-11-30' AND status = 'done'`); err != nil {
+		t.Fatal(err)
+	}
+	if got := again.must(200, "GET", week, again.Admin, nil).Body; !bytes.Equal(got, closed) {
+		t.Errorf("the report did not come from the kept days:\n%s", got)
+	}
+	again.stop()
+	recount := start(t, config{DB: db, testClock: frontdoor.NewStoppedClock(now)})
+	if _, err := recount.app.db.Write.Exec(`UPDATE standards_days SET summary = 'not json' WHERE day = '2026-11-30'`); err != nil {
+		t.Fatal(err)
+	}
+	if got := recount.must(200, "GET", week, recount.Admin, nil).Body; bytes.Equal(got, closed) {
+		t.Error("an unreadable kept day was not worked out again from its tickets")
+	}
+	if n := recount.count(`SELECT COUNT(*) FROM standards_days WHERE day = '2026-11-30' AND summary LIKE '{%'`); n != 1 {
+		t.Error("the day worked out again was not kept again")
 	}
 }
 
