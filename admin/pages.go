@@ -96,6 +96,7 @@ func (p *Pages) Routes(r chi.Router) {
 			r.Get("/closures", p.closures)
 			r.Post("/closures", p.addClosure)
 			r.Post("/closures/{id}/remove", p.removeClosure)
+			r.Post("/texts", p.putTexts)
 		})
 		r.Get("/users", p.users)
 		r.Get("/users/new", p.newUser)

@@ -8,6 +8,7 @@ import (
 
 	"frontdoor"
 	"frontdoor/booking"
+	"frontdoor/notify"
 )
 
 // The list of customer centres, one centre's page, and the forms that add a
@@ -223,6 +224,8 @@ type siteData struct {
 	Hours    []dayRow
 	Closures []closureRow // the next few
 	More     int          // upcoming closures not shown
+	// Satisfaction: visitors are texted one question after their visit.
+	Satisfaction bool
 }
 
 func (p *Pages) site(w http.ResponseWriter, r *http.Request) {
@@ -269,7 +272,31 @@ func (p *Pages) site(w http.ResponseWriter, r *http.Request) {
 		d.More, upcoming = len(upcoming)-3, upcoming[:3]
 	}
 	d.Closures = upcoming
+	sms, err := notify.LoadSettings(ctx, p.Booking.DB.Read, st.ID)
+	if err != nil {
+		p.errors.Render(w, r, err)
+		return
+	}
+	d.Satisfaction = sms.SatisfactionQuestion
 	p.render(w, r, http.StatusOK, "site", st.Name, Path, nil, d)
+}
+
+// putTexts saves the centre's text message settings (PUT …/sms-settings on the API).
+func (p *Pages) putTexts(w http.ResponseWriter, r *http.Request) {
+	st := siteOf(r)
+	if !p.readForm(w, r) {
+		return
+	}
+	on := r.PostForm.Get("satisfaction_question") == "yes"
+	if err := notify.SaveSettings(r.Context(), p.Booking.DB, st.ID, notify.SiteSettings{SatisfactionQuestion: on}, p.Booking.Clock.Now()); err != nil {
+		p.errors.Render(w, r, err)
+		return
+	}
+	msg := "Visitors will not be asked how their visit went."
+	if on {
+		msg = "Visitors who give a mobile number will be asked how their visit went."
+	}
+	p.done(w, r, sitePath(st.ID, "")+"#texts", msg)
 }
 
 // serviceList names a desk's services in a sentence, in the centre's order.

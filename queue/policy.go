@@ -87,20 +87,23 @@ func PolicyByName(name string) (Policy, bool) {
 // depends on map or scheduling order. Next is a single pass and allocates
 // nothing; it is safe to call from many goroutines.
 func (p Policy) Next(now time.Time, services []string, waiting []Candidate) int {
+	at := now.UnixNano()
 	best, early := -1, -1
+	var bestKey, earlyKey order
 	for i := range waiting {
 		c := &waiting[i]
 		if !servesService(services, c.Service) {
 			continue
 		}
-		if p.tooEarly(now, c) {
-			if early < 0 || p.before(now, c, &waiting[early]) {
-				early = i
+		k := p.order(at, c)
+		if p.tooEarly(at, c) {
+			if early < 0 || k.less(earlyKey) {
+				early, earlyKey = i, k
 			}
 			continue
 		}
-		if best < 0 || p.before(now, c, &waiting[best]) {
-			best = i
+		if best < 0 || k.less(bestKey) {
+			best, bestKey = i, k
 		}
 	}
 	if best >= 0 {
@@ -109,41 +112,54 @@ func (p Policy) Next(now time.Time, services []string, waiting []Candidate) int 
 	return early
 }
 
-// tooEarly is an appointment more than EarlyWindow before its time.
-func (p Policy) tooEarly(now time.Time, c *Candidate) bool {
-	return c.Kind == KindAppointment && !c.Appointment.IsZero() && c.Appointment.Sub(now) > p.EarlyWindow
+// tooEarly is an appointment more than EarlyWindow before its time (now in
+// Unix nanoseconds).
+func (p Policy) tooEarly(now int64, c *Candidate) bool {
+	return c.Kind == KindAppointment && !c.Appointment.IsZero() && c.Appointment.UnixNano()-now > int64(p.EarlyWindow)
 }
 
-// before says whether a should be called ahead of b at now.
-func (p Policy) before(now time.Time, a, b *Candidate) bool {
+// order is a ticket's place in the calling order at one moment, compared
+// field by field: worked out once a ticket per pass, not once a comparison,
+// because the wait forecast plays the whole queue forward and calls Next
+// once for every ticket ahead.
+type order [6]int64
+
+func (a order) less(b order) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return a[i] < b[i]
+		}
+	}
+	return false
+}
+
+// order is c's key at now (Unix nanoseconds) under the policy: for the
+// default, priority first; then the class; within those who have waited
+// LateBound, longest waiting first; then earliest due; then first arrived,
+// then the lower ID. "edf" is due, arrival, ID; "fifo" arrival, ID.
+func (p Policy) order(now int64, c *Candidate) order {
+	arrived, due := c.Arrived.UnixNano(), c.Due.UnixNano()
 	switch p.Name {
 	case "fifo":
-		// First come, first served: arrival alone.
+		return order{arrived, c.ID}
 	case "edf":
-		if !a.Due.Equal(b.Due) {
-			return a.Due.Before(b.Due)
-		}
+		return order{due, arrived, c.ID}
+	}
+	var k order
+	if !c.Priority {
+		k[0] = 1
+	}
+	since := waitingSince(c)
+	switch {
+	case now-since >= int64(p.LateBound):
+		k[1], k[2] = classWaitedLong, since
+	case now <= due:
+		k[1] = classInTime
 	default:
-		if a.Priority != b.Priority {
-			return a.Priority
-		}
-		ca, cb := p.class(now, a), p.class(now, b)
-		if ca != cb {
-			return ca < cb
-		}
-		if ca == classWaitedLong {
-			if fa, fb := waitingSince(a), waitingSince(b); !fa.Equal(fb) {
-				return fa.Before(fb)
-			}
-		}
-		if !a.Due.Equal(b.Due) {
-			return a.Due.Before(b.Due)
-		}
+		k[1] = classLate
 	}
-	if !a.Arrived.Equal(b.Arrived) {
-		return a.Arrived.Before(b.Arrived)
-	}
-	return a.ID < b.ID
+	k[3], k[4], k[5] = due, arrived, c.ID
+	return k
 }
 
 // Classes of the default policy, in calling order.
@@ -153,25 +169,19 @@ const (
 	classLate              // already breached, not yet waited LateBound
 )
 
-// class puts c in one of the default policy's classes. Holding back tickets
-// that are already late (for a while) is what lets the ones still in time
-// make it, which plain EDF does not: there the late tickets have the
-// earliest deadlines and push everyone else into breach too.
-func (p Policy) class(now time.Time, c *Candidate) int {
-	switch {
-	case now.Sub(waitingSince(c)) >= p.LateBound:
-		return classWaitedLong
-	case !now.After(c.Due):
-		return classInTime
-	default:
-		return classLate
-	}
-}
+// Holding back tickets that are already late (for a while, classLate) is
+// what lets the ones still in time make it, which plain EDF does not: there
+// the late tickets have the earliest deadlines and push everyone else into
+// breach too.
 
 // waitingSince is when c's wait began, as the standards count it: the later
-// of its arrival and its appointment time.
-func waitingSince(c *Candidate) time.Time {
-	return laterOf(c.Arrived, c.Appointment)
+// of its arrival and its appointment time, in Unix nanoseconds.
+func waitingSince(c *Candidate) int64 {
+	since := c.Arrived.UnixNano()
+	if !c.Appointment.IsZero() {
+		since = max(since, c.Appointment.UnixNano())
+	}
+	return since
 }
 
 func servesService(services []string, code string) bool {

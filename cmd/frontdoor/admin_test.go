@@ -777,3 +777,41 @@ func TestAdminDeskOutOfUse(t *testing.T) {
 		}
 	}
 }
+
+// The centre's text message settings (the post-visit question) are set on
+// its admin page, as PUT …/sms-settings sets them, with an audit row.
+func TestAdminTextMessageSettings(t *testing.T) {
+	s := adminServer(t)
+	s.setupCentre()
+	a := s.signInNew("Ada Admin", frontdoor.RoleAdmin, "")
+	settings := func() bool {
+		var got struct {
+			On bool `json:"satisfaction_question"`
+		}
+		s.must(200, "GET", "/api/v1/sites/city-hall/sms-settings", s.Admin, nil).JSON(t, &got)
+		return got.On
+	}
+	page := a.get("/staff/admin/sites/city-hall", 200)
+	shows(t, page, "Text messages", "Ask visitors how their visit went, from 1 to 5")
+	if strings.Contains(string(page.Body), `id="satisfaction" name="satisfaction_question" type="checkbox" value="yes" checked`) || settings() {
+		t.Fatal("the question is on before anyone turned it on")
+	}
+	r := a.submit("/staff/admin/sites/city-hall/texts", url.Values{"satisfaction_question": {"yes"}})
+	shows(t, r, "Visitors who give a mobile number will be asked how their visit went")
+	if !settings() || !strings.Contains(string(r.Body), `value="yes" checked`) {
+		t.Error("the question is not on after the admin turned it on")
+	}
+	a.submit("/staff/admin/sites/city-hall/texts", url.Values{})
+	if settings() {
+		t.Error("the question is still on after the admin turned it off")
+	}
+	label := "user:" + strconv.FormatInt(a.id, 10)
+	if n := s.count(`SELECT COUNT(*) FROM audit WHERE action = 'setup.sms_settings_changed' AND actor = ? AND site_id = 'city-hall'`, label); n != 2 {
+		t.Errorf("%d audit rows by the admin for the two changes, want 2", n)
+	}
+	// Only admins: a manager's post is refused and changes nothing.
+	m := s.signInNew("Mo Manager", frontdoor.RoleManager, "city-hall")
+	if r := s.page("POST", "/staff/admin/sites/city-hall/texts", url.Values{"satisfaction_question": {"yes"}}, m.cookies); r.Status != 403 || settings() {
+		t.Errorf("a manager's post: status %d, question on %v; want 403 and off", r.Status, settings())
+	}
+}
