@@ -2,6 +2,7 @@ package queue
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"slices"
 	"sync"
@@ -218,4 +219,25 @@ func (q *Queue) daySummaries(ctx context.Context, site string, loc *time.Locatio
 func civil(date string, loc *time.Location) time.Time {
 	t, _ := time.ParseInLocation(time.DateOnly, date, loc)
 	return t
+}
+
+// KeepStandards works out and keeps each site's closed days of the last
+// year that no report has asked for yet, so that a manager's first report
+// after an upgrade, or on a database restored from elsewhere, need not read
+// a year of tickets while they wait. The service runs it in the background
+// at start and hourly; once every day is kept it reads nothing.
+func (q *Queue) KeepStandards(ctx context.Context) error {
+	sites, err := q.Booking.Sites(ctx)
+	if err != nil {
+		return err
+	}
+	now := q.Clock.Now()
+	for _, site := range sites {
+		loc := site.Location()
+		today := civil(localDay(now, loc), loc)
+		if _, _, err := q.daySummaries(ctx, site.ID, loc, today.AddDate(0, 0, -MaxReportDays), today.AddDate(0, 0, -1), now); err != nil {
+			return fmt.Errorf("keep the standards of %s: %w", site.ID, err)
+		}
+	}
+	return nil
 }

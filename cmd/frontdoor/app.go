@@ -250,6 +250,14 @@ func (a *app) startBackground() *sync.WaitGroup {
 	})
 	wg.Go(func() { a.sms.Run(a.ctx) })
 	wg.Go(func() {
+		// At start and hourly: a year's report must not wait for a year of tickets to be read.
+		every(a.ctx, time.Hour, func(ctx context.Context) {
+			if err := a.queue.KeepStandards(ctx); err != nil {
+				slog.ErrorContext(ctx, "keep the standards of closed days", "err", err)
+			}
+		})
+	})
+	wg.Go(func() {
 		// Hourly, though the period is in days: it only touches rows past the
 		// cut-off, so a run that finds nothing is cheap, and a clock move is honoured.
 		every(a.ctx, time.Hour, func(ctx context.Context) {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"frontdoor"
+	"frontdoor/queue"
 )
 
 // The report keeps closed days' figures (queue/standards_days.go), in
@@ -144,4 +145,33 @@ func civilAt(t *testing.T, day string, hour, minute int) time.Time {
 		t.Fatal(err)
 	}
 	return time.Date(d.Year(), d.Month(), d.Day(), hour, minute, 0, 0, london)
+}
+
+// The background job works out and keeps the closed days of the last year
+// before anyone asks, and never today.
+func TestKeepStandardsInTheBackground(t *testing.T) {
+	now := time.Date(2026, 12, 4, 12, 0, 0, 0, london)
+	s := start(t, config{testClock: frontdoor.NewStoppedClock(now)})
+	s.setupCentre()
+	kiosk := s.token(frontdoor.RoleDevice, "city-hall")
+	s.must(201, "POST", "/api/v1/sites/city-hall/tickets", kiosk, map[string]any{"service": "HOU"}) // today, still waiting
+	if _, err := s.app.db.Write.Exec(`INSERT INTO tickets(site_id, service_code, local_day, letter, seq, number, kind, channel, arrived_at, due_at,
+		appointment_target_s, first_contact_s, walk_in_target_s, status, desk_id, first_called_at, called_at, finished_at, updated_at)
+		VALUES ('city-hall', 'HOU', '2026-12-02', 'H', 1, 'H001', 'walk_in', 'walk_in', ?, ?, 600, 600, 1800, 'done', 'desk-1', ?, ?, ?, ?)`,
+		civilAt(t, "2026-12-02", 9, 0).UnixMilli(), civilAt(t, "2026-12-02", 9, 30).UnixMilli(), civilAt(t, "2026-12-02", 9, 5).UnixMilli(),
+		civilAt(t, "2026-12-02", 9, 5).UnixMilli(), civilAt(t, "2026-12-02", 9, 20).UnixMilli(), civilAt(t, "2026-12-02", 9, 20).UnixMilli()); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.app.queue.KeepStandards(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.count(`SELECT COUNT(*) FROM standards_days WHERE site_id = 'city-hall'`); n != queue.MaxReportDays {
+		t.Errorf("%d days kept, want the %d before today", n, queue.MaxReportDays)
+	}
+	if n := s.count(`SELECT COUNT(*) FROM standards_days WHERE day >= '2026-12-04'`); n != 0 {
+		t.Errorf("today was kept while its queue is open")
+	}
+	if n := s.count(`SELECT COUNT(*) FROM standards_days WHERE day = '2026-12-02' AND summary LIKE '%"v":1%'`); n != 1 {
+		t.Errorf("Wednesday's visit is not in its kept day")
+	}
 }
