@@ -42,6 +42,10 @@ type Pages struct {
 	// (refused while a visitor is at it), so that it does not come back
 	// staffed if it is put back into use. Nil skips that step.
 	CloseDesk func(ctx context.Context, desk string) error
+	// Unlock clears a name's failed sign-ins (the sign-in lock-out) once an
+	// admin has set a new password: the person is usually locked out because
+	// they forgot it. Nil skips that step.
+	Unlock func(name string)
 	// Secure marks the pages' cookies Secure (the service runs on HTTPS).
 	Secure bool
 

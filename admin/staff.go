@@ -229,6 +229,9 @@ func (p *Pages) setPassword(w http.ResponseWriter, r *http.Request) {
 		p.refused(w, r, err, f, nil, "password", func(status int) { p.renderUser(w, r, status, u, f) })
 		return
 	}
+	if p.Unlock != nil {
+		p.Unlock(u.Name)
+	}
 	if principal(r).ID == u.ID { // their own sessions, this one too, have ended
 		http.Redirect(w, r, "/sign-in?next="+Path, http.StatusSeeOther)
 		return

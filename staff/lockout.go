@@ -100,6 +100,15 @@ func (l *Lockout) Succeeded(name string) {
 	delete(l.failures, nameKey(name))
 }
 
+// Unlock ends a name's lock and forgets its failures, when an admin has set
+// the person a new password. Its address's count is left alone.
+func (l *Lockout) Unlock(name string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.failures, nameKey(name))
+	delete(l.locked, nameKey(name))
+}
+
 func recent(fs []time.Time, since time.Time) []time.Time {
 	i := 0
 	for i < len(fs) && fs[i].Before(since) {

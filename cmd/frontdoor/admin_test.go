@@ -815,3 +815,24 @@ func TestAdminTextMessageSettings(t *testing.T) {
 		t.Errorf("a manager's post: status %d, question on %v; want 403 and off", r.Status, settings())
 	}
 }
+
+// Someone locked out by wrong passwords is usually someone who forgot it:
+// the new password an admin sets works at once.
+func TestAdminNewPasswordEndsTheLockout(t *testing.T) {
+	s := adminServer(t)
+	a := s.signInNew("Ada Admin", frontdoor.RoleAdmin, "")
+	u, err := s.app.staff.CreateUser(t.Context(), "Forgetful Fred", frontdoor.RoleOfficer, "", "correct horse battery")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		s.signIn("Forgetful Fred", "not my password")
+	}
+	if r := s.signIn("Forgetful Fred", "correct horse battery"); r.Status != 429 {
+		t.Fatalf("after five wrong passwords: status %d, want 429 (locked)", r.Status)
+	}
+	a.submit("/staff/admin/users/"+strconv.FormatInt(u.ID, 10)+"/password", url.Values{"password": {"a brand new passphrase"}})
+	if r := s.signIn("Forgetful Fred", "a brand new passphrase"); r.Status != 303 || sessionCookie(r) == nil {
+		t.Errorf("the new password while the lock would still run: status %d, want 303 signed in", r.Status)
+	}
+}

@@ -169,6 +169,7 @@ func (a *app) routes() chi.Router {
 	consoles.Routes(r)
 	adminPages := admin.New(a.booking, a.staff, rd, secure)
 	adminPages.CloseDesk = func(ctx context.Context, desk string) error { return a.queue.SetDeskOpen(ctx, desk, false) }
+	adminPages.Unlock = a.lockout.Unlock
 	adminPages.Routes(r)
 	(&notify.Handlers{DB: a.db, Clock: a.clock, AuthToken: a.twilio.AuthToken, BaseURL: func() string { return a.cfg.BaseURL },
 		Cancel: a.booking.CancelForPhone, SiteName: a.siteName, Sender: a.sms}).Routes(r)
