@@ -129,3 +129,15 @@ func (h *Handlers) putSettings(w http.ResponseWriter, r *http.Request) {
 	}
 	web.WriteJSON(w, http.StatusOK, s)
 }
+
+// Scores sums the post-visit question's replies received at a site in
+// [from, to): how many, and their mean (1 to 5), for the standards report.
+func Scores(ctx context.Context, db *frontdoor.DB, site string, from, to time.Time) (replies int, mean float64, err error) {
+	var avg sql.NullFloat64
+	err = db.Read.QueryRowContext(ctx, `SELECT COUNT(*), AVG(score) FROM satisfaction_scores WHERE site_id = ? AND at >= ? AND at < ?`,
+		site, frontdoor.Millis(from), frontdoor.Millis(to)).Scan(&replies, &avg)
+	if err != nil {
+		return 0, 0, fmt.Errorf("read satisfaction scores of %s: %w", site, err)
+	}
+	return replies, avg.Float64, nil
+}

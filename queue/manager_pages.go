@@ -101,6 +101,7 @@ type reportsData struct {
 	Resolved    int
 	Finished    int
 	Estimate    string
+	Satisfied   string // the post-visit question's replies, in words
 	CSV         string
 	DateInputs  []dateInput
 	ScopeTables []scopeTable
@@ -187,6 +188,14 @@ func (p *Pages) reports(w http.ResponseWriter, r *http.Request) {
 			pc = strconv.FormatFloat(float64(n)*100/float64(d.Visits), 'f', 1, 64) + "%"
 		}
 		d.Channels = append(d.Channels, channelRow{Name: channelName(ch), Visits: n, Percent: pc})
+	}
+	switch sat := rep.Satisfaction; {
+	case sat.Replies == 1:
+		d.Satisfied = fmt.Sprintf("%.1f out of 5 (1 reply)", *sat.Mean)
+	case sat.Replies > 1:
+		d.Satisfied = fmt.Sprintf("%.1f out of 5 on average (%d replies)", *sat.Mean, sat.Replies)
+	default:
+		d.Satisfied = "No replies"
 	}
 	if rep.Estimates.Compared > 0 {
 		d.Estimate = fmt.Sprintf("Wait estimates given on arrival were out by %.1f minutes on average (over %d visits).", rep.Estimates.MAE, rep.Estimates.Compared)

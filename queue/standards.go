@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"frontdoor"
+	"frontdoor/notify"
 )
 
 // Standard is one of the charter's standards measured over some visits.
@@ -74,6 +75,12 @@ type Report struct {
 		Compared int     `json:"compared"`
 		MAE      float64 `json:"mean_absolute_error_minutes"`
 	} `json:"estimates"`
+	// Satisfaction is the post-visit question's replies received in the
+	// range (by when they came: a reply can come a day after its visit).
+	Satisfaction struct {
+		Replies int      `json:"replies"`
+		Mean    *float64 `json:"mean_score"` // 1–5, one decimal; null with no replies
+	} `json:"satisfaction"`
 	Services []ServiceStandards `json:"services"`
 	Days     []DayStandards     `json:"days"`
 }
@@ -200,6 +207,15 @@ func (q *Queue) StandardsReport(ctx context.Context, siteID, from, to string) (R
 	}
 	if r.Estimates.Compared > 0 {
 		r.Estimates.MAE = minutes1(absErr / time.Duration(r.Estimates.Compared))
+	}
+	first, last := civil(r.From, loc), civil(r.To, loc).AddDate(0, 0, 1)
+	replies, mean, err := notify.Scores(ctx, q.DB, siteID, first, last)
+	if err != nil {
+		return Report{}, err
+	}
+	if r.Satisfaction.Replies = replies; replies > 0 {
+		m := math.Round(mean*10) / 10
+		r.Satisfaction.Mean = &m
 	}
 	r.Standards.close()
 	for _, s := range services {

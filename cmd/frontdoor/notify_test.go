@@ -717,6 +717,22 @@ func TestSMSCalledAndSatisfaction(t *testing.T) {
 	if n := s.count(`SELECT COUNT(*) FROM messages WHERE purpose = 'reply'`); n != 0 {
 		t.Errorf("%d replies to a score, want none", n)
 	}
+	// The other visitor answers too; the report counts both replies of the day.
+	s.twilioSigned(ft, "/webhooks/twilio/sms", inbound(ft, "+447700900123", "2"))
+	var rep struct {
+		Satisfaction struct {
+			Replies int     `json:"replies"`
+			Mean    float64 `json:"mean_score"`
+		} `json:"satisfaction"`
+	}
+	s.must(200, "GET", "/api/v1/sites/city-hall/reports/standards?from=2026-12-01&to=2026-12-01", s.Admin, nil).JSON(t, &rep)
+	if rep.Satisfaction.Replies != 2 || rep.Satisfaction.Mean != 3.5 {
+		t.Errorf("report satisfaction %+v, want 2 replies averaging 3.5", rep.Satisfaction)
+	}
+	s.must(200, "GET", "/api/v1/sites/city-hall/reports/standards?from=2026-12-02&to=2026-12-02", s.Admin, nil).JSON(t, &rep)
+	if rep.Satisfaction.Replies != 0 {
+		t.Errorf("the next day's report counts %d replies", rep.Satisfaction.Replies)
+	}
 }
 
 func TestOutboxWithoutTwilio(t *testing.T) {
