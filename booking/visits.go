@@ -129,3 +129,72 @@ func (s *Store) OpensFrom(ctx context.Context, site string, now time.Time) (time
 	}
 	return now, nil
 }
+
+// ClosedForTheDay says whether a site has closed for the rest of its local
+// day at now (past its last closing time, a day without hours, a whole-day
+// closure, or inside a part-day closure that runs to the end of the day),
+// and when it next opens. A site with no hours set is never closed: it
+// keeps working as before anyone set them. Before opening it is not closed:
+// people queue at the door, and the wait forecast counts from opening.
+func (s *Store) ClosedForTheDay(ctx context.Context, site string, now time.Time) (bool, time.Time, error) {
+	st, err := s.Site(ctx, site)
+	if err != nil {
+		return false, time.Time{}, err
+	}
+	h, err := s.Hours(ctx, site)
+	if err != nil || len(h.Weekly) == 0 {
+		return false, time.Time{}, err
+	}
+	loc := st.Location()
+	local := now.In(loc)
+	closures := map[string][]Closure{}
+	for _, c := range h.Closures {
+		closures[c.Date] = append(closures[c.Date], c)
+	}
+	// openBands is a date's opening times (minutes from midnight) less its closures.
+	openBands := func(day time.Time) [][2]int {
+		var out [][2]int
+		for _, b := range h.Weekly {
+			if weekdayIndex(b.Weekday) != int(day.Weekday()) {
+				continue
+			}
+			from, to := minutes(b.Open), minutes(b.Close)
+			for _, c := range closures[day.Format(time.DateOnly)] {
+				if c.From == "" { // the whole day
+					from, to = 0, 0
+					break
+				}
+				cf, ct := minutes(c.From), minutes(c.To)
+				switch {
+				case cf <= from && ct >= to:
+					from, to = 0, 0
+				case cf <= from && ct > from:
+					from = ct
+				case cf < to && ct >= to:
+					to = cf
+				}
+			}
+			if from < to {
+				out = append(out, [2]int{from, to})
+			}
+		}
+		return out
+	}
+	minute := local.Hour()*60 + local.Minute()
+	for _, b := range openBands(local) {
+		if minute < b[1] {
+			return false, time.Time{}, nil // open now, or opens later today
+		}
+	}
+	for d := 1; d <= 31; d++ {
+		day := time.Date(local.Year(), local.Month(), local.Day()+d, 0, 0, 0, 0, loc)
+		if bands := openBands(day); len(bands) > 0 {
+			first := bands[0][0]
+			for _, b := range bands {
+				first = min(first, b[0])
+			}
+			return true, time.Date(day.Year(), day.Month(), day.Day(), first/60, first%60, 0, 0, loc), nil
+		}
+	}
+	return true, time.Time{}, nil
+}

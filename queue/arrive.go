@@ -164,6 +164,22 @@ func (q *Queue) TakeTicket(ctx context.Context, siteID string, in WalkInInput) (
 	if in.Priority && p.Role == frontdoor.RoleDevice {
 		return Arrival{}, frontdoor.Errorf(frontdoor.Forbidden, "forbidden", "Only staff can give a ticket priority.")
 	}
+	if p.Role == frontdoor.RoleDevice {
+		// A kiosk gives no tickets once the centre has closed for the day: the
+		// ticket would never be called, and would count as a miss at midnight.
+		// Staff still can (someone let in just before closing).
+		closed, reopens, err := q.Booking.ClosedForTheDay(ctx, siteID, q.Clock.Now())
+		if err != nil {
+			return Arrival{}, err
+		}
+		if closed {
+			msg := site.Name + " is closed now."
+			if !reopens.IsZero() {
+				msg = fmt.Sprintf("%s is closed now. It opens again at %s.", site.Name, openingWords(reopens.In(site.Location()), q.Clock.Now().In(site.Location())))
+			}
+			return Arrival{}, &frontdoor.Error{Kind: frontdoor.Conflict, Code: "closed", Message: msg}
+		}
+	}
 	svc, err := q.Booking.Service(ctx, siteID, in.Service)
 	if err != nil {
 		return Arrival{}, err
@@ -448,3 +464,12 @@ func maxTime(a, b time.Time) time.Time {
 
 // localDay is t's date in loc, as the tickets table keeps it.
 func localDay(t time.Time, loc *time.Location) string { return t.In(loc).Format(time.DateOnly) }
+
+// openingWords says when a centre opens again: "9am tomorrow", "9am on
+// Monday 7 December".
+func openingWords(t, now time.Time) string {
+	if y, m, d := now.AddDate(0, 0, 1).Date(); t.Year() == y && t.Month() == m && t.Day() == d {
+		return booking.ClockTime(t) + " tomorrow"
+	}
+	return booking.ClockTime(t) + " on " + t.Format("Monday 2 January")
+}
