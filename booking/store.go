@@ -212,30 +212,20 @@ func (s *Store) CreateDesk(ctx context.Context, site string, in DeskInput) (Desk
 	return d, err
 }
 
-// Desks lists a site's desks in use with their services (AllDesks adds
-// those taken out of use).
+// Desks lists a site's desks in use with their services, in the site's
+// order (AllDesks adds those taken out of use).
 func (s *Store) Desks(ctx context.Context, site string) ([]Desk, error) {
-	if _, err := s.Site(ctx, site); err != nil {
+	all, err := s.AllDesks(ctx, site)
+	if err != nil {
 		return nil, err
 	}
-	rows, err := s.DB.Read.QueryContext(ctx, `SELECT d.id, d.name, COALESCE(group_concat(ds.service_code, ','), '')
-		FROM desks d LEFT JOIN desk_services ds ON ds.site_id = d.site_id AND ds.desk_id = d.id
-		WHERE d.site_id = ? AND d.retired_at IS NULL GROUP BY d.id ORDER BY d.position`, site)
-	if err != nil {
-		return nil, fmt.Errorf("list desks: %w", err)
-	}
-	defer rows.Close()
-	list := []Desk{}
-	for rows.Next() {
-		d := Desk{Site: site}
-		var codes string
-		if err := rows.Scan(&d.ID, &d.Name, &codes); err != nil {
-			return nil, err
+	inUse := all[:0]
+	for _, d := range all {
+		if !d.Retired {
+			inUse = append(inUse, d)
 		}
-		d.Services = strings.Split(codes, ",")
-		list = append(list, d)
 	}
-	return list, rows.Err()
+	return inUse, nil
 }
 
 // Desk returns one desk in use by its id, or NotFound.
