@@ -153,6 +153,8 @@ func (a *app) routes() chi.Router {
 	a.lockout = staffPages.Lockout
 	staffPages.Routes(r, create)
 	a.auditHandler(rd).Routes(r)
+	web.NewAbout(rd, web.About{Organisation: a.cfg.ServiceName, Contact: a.cfg.Contact,
+		RetentionDays: a.cfg.retentionDays(), SMS: a.twilio.Configured()}).Routes(r)
 	a.booking.SetupRoutes(r, create)
 	a.booking.Routes(r, create)
 	a.queue.Routes(r, create)
