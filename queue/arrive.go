@@ -164,22 +164,6 @@ func (q *Queue) TakeTicket(ctx context.Context, siteID string, in WalkInInput) (
 	if in.Priority && p.Role == frontdoor.RoleDevice {
 		return Arrival{}, frontdoor.Errorf(frontdoor.Forbidden, "forbidden", "Only staff can give a ticket priority.")
 	}
-	if p.Role == frontdoor.RoleDevice {
-		// A kiosk gives no tickets once the centre has closed for the day: the
-		// ticket would never be called, and would count as a miss at midnight.
-		// Staff still can (someone let in just before closing).
-		closed, reopens, err := q.Booking.ClosedForTheDay(ctx, siteID, q.Clock.Now())
-		if err != nil {
-			return Arrival{}, err
-		}
-		if closed {
-			msg := site.Name + " is closed now."
-			if !reopens.IsZero() {
-				msg = fmt.Sprintf("%s is closed now. It opens again at %s.", site.Name, openingWords(reopens.In(site.Location()), q.Clock.Now().In(site.Location())))
-			}
-			return Arrival{}, &frontdoor.Error{Kind: frontdoor.Conflict, Code: "closed", Message: msg}
-		}
-	}
 	svc, err := q.Booking.Service(ctx, siteID, in.Service)
 	if err != nil {
 		return Arrival{}, err
@@ -464,6 +448,22 @@ func maxTime(a, b time.Time) time.Time {
 
 // localDay is t's date in loc, as the tickets table keeps it.
 func localDay(t time.Time, loc *time.Location) string { return t.In(loc).Format(time.DateOnly) }
+
+// ClosedMessage says, for a kiosk, that a site has closed for the day and
+// when it opens again; "" while it is open (or opens later today). A ticket
+// taken after closing would never be called, and would count as a missed
+// standard when the day closes at midnight.
+func (q *Queue) ClosedMessage(ctx context.Context, site booking.Site) (string, error) {
+	now := q.Clock.Now()
+	closed, reopens, err := q.Booking.ClosedForTheDay(ctx, site.ID, now)
+	if err != nil || !closed {
+		return "", err
+	}
+	if reopens.IsZero() {
+		return site.Name + " is closed now.", nil
+	}
+	return fmt.Sprintf("%s is closed now. It opens again at %s.", site.Name, openingWords(reopens.In(site.Location()), now.In(site.Location()))), nil
+}
 
 // openingWords says when a centre opens again: "9am tomorrow", "9am on
 // Monday 7 December".

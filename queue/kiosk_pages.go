@@ -267,6 +267,15 @@ func (p *Pages) kioskTicket(w http.ResponseWriter, r *http.Request) {
 		p.errors.Render(w, r, err)
 		return
 	}
+	// After closing the kiosk gives no tickets; reception still can, and the
+	// API leaves the choice to whoever calls it.
+	if msg, err := p.q.ClosedMessage(r.Context(), st); err != nil {
+		p.errors.Render(w, r, err)
+		return
+	} else if msg != "" {
+		p.renderStart(w, r, st, base, http.StatusConflict, "", []web.FieldError{{Field: "services", Message: msg}})
+		return
+	}
 	a, err := p.q.TakeTicket(r.Context(), st.ID, WalkInInput{Service: r.PostForm.Get("service")})
 	if err != nil {
 		e := frontdoor.AsError(err)
