@@ -46,7 +46,7 @@ type app struct {
 
 	sms      *notify.Sender       // sends the outbox through Twilio (or keeps it, unconfigured)
 	twilio   notify.TwilioConfig  // from the environment (API.md, SMS settings)
-	reminder booking.ReminderRule // FRONTDOOR_REMINDER
+	reminder booking.ReminderRule // --reminder
 
 	retention  sync.Mutex // one retention run at a time
 	vacuumedAt time.Time  // service time of the retention job's last VACUUM
@@ -390,8 +390,8 @@ func (a *app) setupSMS() error {
 		return ""
 	}
 	var err error
-	if a.reminder, err = booking.ParseReminder(os.Getenv("FRONTDOOR_REMINDER")); err != nil {
-		return fmt.Errorf("FRONTDOOR_REMINDER: %w", err)
+	if a.reminder, err = booking.ParseReminder(a.cfg.Reminder); err != nil {
+		return fmt.Errorf("--reminder %q: %w", a.cfg.Reminder, err)
 	}
 	return nil
 }

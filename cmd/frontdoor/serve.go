@@ -23,6 +23,7 @@ type config struct {
 	BaseURL     string
 	ServiceName string
 	Contact     string // how residents reach the council, on the privacy and accessibility pages
+	Reminder    string // when the reminder text goes before an appointment (booking.ParseReminder); "" is the default
 	LogFormat   string
 	SecretFile  string
 
@@ -57,6 +58,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.StringVar(&cfg.BaseURL, "base-url", "", "public URL of this service, used in texts, QR codes, calendar files and Twilio signatures (default http://ADDR)")
 	fs.StringVar(&cfg.ServiceName, "service-name", "Frontdoor", "name shown in the page header, e.g. the council's name")
 	fs.StringVar(&cfg.Contact, "contact", "", "how residents reach the council about this service (email, phone or web address), shown on the privacy notice and accessibility statement; without it they are told to ask at reception")
+	fs.StringVar(&cfg.Reminder, "reminder", "-1d@10:00", "when the one reminder text goes before each appointment: -Nd@HH:MM (N days before at that local time), -2h or -90m (that long before), or off")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&cfg.SecretFile, "secret-file", "", "key that derives booking links and QR codes; created if missing (default secret.key beside the database)")
 	fs.IntVar(&cfg.RateLimit, "rate-limit", 60, "booking, check-in and sign-in requests a minute per client address, each; 0 = off (off by default with --fake-clock)")
