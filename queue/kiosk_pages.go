@@ -184,6 +184,7 @@ type kioskStartData struct {
 	Code     string
 	Services []kioskService
 	SignIn   string
+	Closed   string // said in place of the walk-in services once the centre has closed for the day
 }
 
 func (p *Pages) kioskStart(w http.ResponseWriter, r *http.Request) {
@@ -200,7 +201,12 @@ func (p *Pages) renderStart(w http.ResponseWriter, r *http.Request, st booking.S
 		p.errors.Render(w, r, err)
 		return
 	}
-	d := kioskStartData{kioskBase: base, Code: code, SignIn: "/sign-in?next=" + url.QueryEscape(base.Home)}
+	closed, err := p.q.ClosedMessage(r.Context(), st)
+	if err != nil {
+		p.errors.Render(w, r, err)
+		return
+	}
+	d := kioskStartData{kioskBase: base, Code: code, SignIn: "/sign-in?next=" + url.QueryEscape(base.Home), Closed: closed}
 	for _, f := range figs {
 		wait := "Wait " + f.WaitText
 		if f.WaitText == "no desk is serving this now" {
@@ -273,7 +279,7 @@ func (p *Pages) kioskTicket(w http.ResponseWriter, r *http.Request) {
 		p.errors.Render(w, r, err)
 		return
 	} else if msg != "" {
-		p.renderStart(w, r, st, base, http.StatusConflict, "", []web.FieldError{{Field: "services", Message: msg}})
+		p.renderStart(w, r, st, base, http.StatusConflict, "", nil) // the page says it is closed
 		return
 	}
 	a, err := p.q.TakeTicket(r.Context(), st.ID, WalkInInput{Service: r.PostForm.Get("service")})

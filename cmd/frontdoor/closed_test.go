@@ -64,6 +64,11 @@ func TestKioskTicketsStopAtClosing(t *testing.T) {
 		if n := s.count(`SELECT COUNT(*) FROM tickets`); n != before {
 			t.Errorf("%s: a refused ticket was written", when)
 		}
+		// The kiosk's own page says so before anyone chooses, with no service to choose.
+		page := s.page("GET", "/sites/city-hall/kiosk", nil, kc)
+		if text := pageText(page.Body); !strings.Contains(text, c.message) || strings.Contains(string(page.Body), `name="service"`) {
+			t.Errorf("%s: the kiosk's start page does not say it is closed, or still offers services:\n%s", when, text)
+		}
 		// Reception can still give one, to someone let in just before closing;
 		// so can a kiosk of another make, through the API.
 		s.must(201, "POST", "/api/v1/sites/city-hall/tickets", reception, walkIn)
