@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"time"
 
 	"frontdoor"
@@ -105,26 +106,11 @@ func (s *Store) QueueDelayText(ctx context.Context, tx *sql.Tx, id int64, expect
 // first opening time today if now is before it, else now (open, between
 // bands, closed for the day or with no hours set: nothing better is known).
 func (s *Store) OpensFrom(ctx context.Context, site string, now time.Time) (time.Time, error) {
-	st, err := s.Site(ctx, site)
-	if err != nil {
+	day, err := s.openingDay(ctx, site, now)
+	if err != nil || len(day.bands) == 0 {
 		return now, err
 	}
-	h, err := s.Hours(ctx, site)
-	if err != nil {
-		return now, err
-	}
-	local := now.In(st.Location())
-	first := -1
-	for _, b := range h.Weekly {
-		if weekdayIndex(b.Weekday) == int(local.Weekday()) && (first < 0 || minutes(b.Open) < first) {
-			first = minutes(b.Open)
-		}
-	}
-	if first < 0 {
-		return now, nil
-	}
-	opens := time.Date(local.Year(), local.Month(), local.Day(), first/60, first%60, 0, 0, st.Location())
-	if now.Before(opens) {
+	if opens := day.at(day.bands[0][0]); now.Before(opens) {
 		return opens, nil
 	}
 	return now, nil
@@ -137,64 +123,85 @@ func (s *Store) OpensFrom(ctx context.Context, site string, now time.Time) (time
 // keeps working as before anyone set them. Before opening it is not closed:
 // people queue at the door, and the wait forecast counts from opening.
 func (s *Store) ClosedForTheDay(ctx context.Context, site string, now time.Time) (bool, time.Time, error) {
-	st, err := s.Site(ctx, site)
-	if err != nil {
+	day, err := s.openingDay(ctx, site, now)
+	if err != nil || len(day.hours.Weekly) == 0 {
 		return false, time.Time{}, err
 	}
-	h, err := s.Hours(ctx, site)
-	if err != nil || len(h.Weekly) == 0 {
-		return false, time.Time{}, err
-	}
-	loc := st.Location()
-	local := now.In(loc)
-	closures := map[string][]Closure{}
-	for _, c := range h.Closures {
-		closures[c.Date] = append(closures[c.Date], c)
-	}
-	// openBands is a date's opening times (minutes from midnight) less its closures.
-	openBands := func(day time.Time) [][2]int {
-		var out [][2]int
-		for _, b := range h.Weekly {
-			if weekdayIndex(b.Weekday) != int(day.Weekday()) {
-				continue
-			}
-			from, to := minutes(b.Open), minutes(b.Close)
-			for _, c := range closures[day.Format(time.DateOnly)] {
-				if c.From == "" { // the whole day
-					from, to = 0, 0
-					break
-				}
-				cf, ct := minutes(c.From), minutes(c.To)
-				switch {
-				case cf <= from && ct >= to:
-					from, to = 0, 0
-				case cf <= from && ct > from:
-					from = ct
-				case cf < to && ct >= to:
-					to = cf
-				}
-			}
-			if from < to {
-				out = append(out, [2]int{from, to})
-			}
-		}
-		return out
-	}
+	local := now.In(day.loc)
 	minute := local.Hour()*60 + local.Minute()
-	for _, b := range openBands(local) {
+	for _, b := range day.bands {
 		if minute < b[1] {
 			return false, time.Time{}, nil // open now, or opens later today
 		}
 	}
 	for d := 1; d <= 31; d++ {
-		day := time.Date(local.Year(), local.Month(), local.Day()+d, 0, 0, 0, 0, loc)
-		if bands := openBands(day); len(bands) > 0 {
-			first := bands[0][0]
-			for _, b := range bands {
-				first = min(first, b[0])
-			}
-			return true, time.Date(day.Year(), day.Month(), day.Day(), first/60, first%60, 0, 0, loc), nil
+		next := day.on(time.Date(local.Year(), local.Month(), local.Day()+d, 0, 0, 0, 0, day.loc))
+		if len(next.bands) > 0 {
+			return true, next.at(next.bands[0][0]), nil
 		}
 	}
 	return true, time.Time{}, nil
+}
+
+// openingDay is a site's opening times on one local date, less its closures.
+type openingDay struct {
+	hours Hours
+	loc   *time.Location
+	date  time.Time // local midnight
+	bands [][2]int  // minutes from midnight, earliest first
+}
+
+// openingDay reads the site's hours and works out now's local day.
+func (s *Store) openingDay(ctx context.Context, site string, now time.Time) (openingDay, error) {
+	st, err := s.Site(ctx, site)
+	if err != nil {
+		return openingDay{}, err
+	}
+	h, err := s.Hours(ctx, site)
+	if err != nil {
+		return openingDay{}, err
+	}
+	d := openingDay{hours: h, loc: st.Location()}
+	l := now.In(d.loc)
+	return d.on(time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, d.loc)), nil
+}
+
+// on is the same site's opening times on another local date.
+func (d openingDay) on(date time.Time) openingDay {
+	d.date, d.bands = date, nil
+	key := date.Format(time.DateOnly)
+	for _, b := range d.hours.Weekly {
+		if weekdayIndex(b.Weekday) != int(date.Weekday()) {
+			continue
+		}
+		from, to := minutes(b.Open), minutes(b.Close)
+		for _, c := range d.hours.Closures {
+			if c.Date != key {
+				continue
+			}
+			if c.From == "" { // the whole day
+				from, to = 0, 0
+				break
+			}
+			cf, ct := minutes(c.From), minutes(c.To)
+			switch {
+			case cf <= from && ct >= to:
+				from, to = 0, 0
+			case cf <= from && ct > from:
+				from = ct
+			case cf < to && ct >= to:
+				to = cf
+			}
+		}
+		if from < to {
+			d.bands = append(d.bands, [2]int{from, to})
+		}
+	}
+	slices.SortFunc(d.bands, func(a, b [2]int) int { return a[0] - b[0] })
+	return d
+}
+
+// at is minute m of the date's wall clock (right on the days the clocks change).
+func (d openingDay) at(m int) time.Time {
+	return time.Date(d.date.Year(), d.date.Month(), d.date.Day(), m/60, m%60, 0, 0, d.loc)
 }

@@ -45,6 +45,9 @@ func TestKioskTicketsStopAtClosing(t *testing.T) {
 		{time.Date(2026, 12, 4, 18, 0, 0, 0, london), false, "City Hall is closed now. It opens again at 9am on Monday 7 December."},
 		{time.Date(2026, 12, 5, 11, 0, 0, 0, london), false, "City Hall is closed now. It opens again at 9am on Monday 7 December."},
 		{time.Date(2026, 12, 24, 17, 30, 0, 0, london), false, "City Hall is closed now. It opens again at 9am on Monday 28 December."},
+		// The clocks go forward on Sunday 28 March: Monday's 9am is BST.
+		{time.Date(2027, 3, 26, 17, 30, 0, 0, london), false, "City Hall is closed now. It opens again at 9am on Monday 29 March."},
+		{time.Date(2027, 3, 29, 8, 0, 0, 0, london), true, ""},
 	} {
 		if err := clock.Set(t.Context(), c.at); err != nil {
 			t.Fatal(err)
