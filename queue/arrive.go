@@ -118,7 +118,7 @@ func (q *Queue) CheckIn(ctx context.Context, in CheckinInput) (Arrival, error) {
 	q.publish(events...)
 	a.Ticket = q.view(t, loc, now)
 	if t.Appointment.Int64 > t.Arrived+int64(q.Policy.EarlyWindow/time.Millisecond) {
-		a.Message = fmt.Sprintf("You are early: you will be called from about %s.", b.Start.In(loc).Format("3:04pm"))
+		a.Message = fmt.Sprintf("You are early: you will be called from about %s.", booking.ClockTime(b.Start.In(loc)))
 	}
 	return a, nil
 }

@@ -26,19 +26,7 @@ func (q *Queue) EventsSince(ctx context.Context, site string, after int64, staff
 	if err != nil {
 		return nil, fmt.Errorf("read events of %s: %w", site, err)
 	}
-	defer rows.Close()
-	var out []frontdoor.Event
-	for rows.Next() {
-		e := frontdoor.Event{Site: site}
-		var at int64
-		var data string
-		if err := rows.Scan(&e.ID, &e.Kind, &at, &data); err != nil {
-			return nil, err
-		}
-		e.At, e.Data, e.Staff = frontdoor.FromMillis(at), []byte(data), !PublicKinds[e.Kind]
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return scanEvents(rows, site)
 }
 
 // RecentCalls is the last n calls and recalls at a site today (in its zone),
@@ -55,6 +43,11 @@ func (q *Queue) RecentCalls(ctx context.Context, site string, n int) ([]frontdoo
 	if err != nil {
 		return nil, fmt.Errorf("read recent calls of %s: %w", site, err)
 	}
+	return scanEvents(rows, site)
+}
+
+// scanEvents reads rows of (id, kind, at, data) from ticket_events.
+func scanEvents(rows *sql.Rows, site string) ([]frontdoor.Event, error) {
 	defer rows.Close()
 	var out []frontdoor.Event
 	for rows.Next() {
@@ -64,7 +57,7 @@ func (q *Queue) RecentCalls(ctx context.Context, site string, n int) ([]frontdoo
 		if err := rows.Scan(&e.ID, &e.Kind, &at, &data); err != nil {
 			return nil, err
 		}
-		e.At, e.Data = frontdoor.FromMillis(at), []byte(data)
+		e.At, e.Data, e.Staff = frontdoor.FromMillis(at), []byte(data), !PublicKinds[e.Kind]
 		out = append(out, e)
 	}
 	return out, rows.Err()
