@@ -154,6 +154,17 @@ func (b *bench) steps(ctx context.Context, d *dataset) error {
 	return b.report(ctx, d, tag)
 }
 
+// step measures op as one figure of d, with a CPU profile named profile.
+func (b *bench) step(ctx context.Context, d *dataset, profile, name string, clients, n int, prep, op func(int) error) error {
+	return b.prof.run(profile, func() error {
+		f, err := measure(ctx, name, clients, n, prep, op)
+		if err == nil {
+			d.add(f)
+		}
+		return err
+	})
+}
+
 func (b *bench) pair(ctx context.Context, d *dataset, clients int, tag, nameA string, a func(int) error, nameB string, op func(int) error) error {
 	const parts = 3
 	n := b.o.requests / parts
@@ -232,21 +243,15 @@ func (b *bench) callNext(ctx context.Context, d *dataset, tag string) error {
 		return err
 	}
 	client := httpClient(benchDesks)
-	var f figure
-	err := b.prof.run(tag+"-call-next", func() error {
-		var err error
-		f, err = measure(ctx, stepCallNext, benchDesks, b.o.requests/3,
-			func(int) error { return e.addWaiting(ctx, 1, now) },
-			func(i int) error {
-				_, err := expectStatus(client, e.request("POST", fmt.Sprintf("/api/v1/desks/desk-%d/call-next", i%benchDesks+1), e.officer, nil), 200)
-				return err
-			})
-		return err
-	})
+	err := b.step(ctx, d, tag+"-call-next", stepCallNext, benchDesks, b.o.requests/3,
+		func(int) error { return e.addWaiting(ctx, 1, now) },
+		func(i int) error {
+			_, err := expectStatus(client, e.request("POST", fmt.Sprintf("/api/v1/desks/desk-%d/call-next", i%benchDesks+1), e.officer, nil), 200)
+			return err
+		})
 	if err != nil {
 		return err
 	}
-	d.add(f)
 	return e.withdrawWaiting(ctx)
 }
 
@@ -324,25 +329,19 @@ func (b *bench) checkIn(ctx context.Context, d *dataset, tag string) error {
 		return err
 	}
 	kiosks := httpClient(16)
-	var f figure
-	err := b.prof.run(tag+"-check-in", func() error {
-		var err error
-		trim := func(i int) error {
-			if i%16 != 0 {
-				return nil
-			}
-			return e.trimWaiting(ctx, 200)
+	trim := func(i int) error {
+		if i%16 != 0 {
+			return nil
 		}
-		f, err = measure(ctx, stepCheckIn, 16, n, trim, func(i int) error {
-			_, err := expectStatus(kiosks, e.request("POST", "/api/v1/checkins", e.kiosk, map[string]string{"code": codes[i]}), 201)
-			return err
-		})
+		return e.trimWaiting(ctx, 200)
+	}
+	err := b.step(ctx, d, tag+"-check-in", stepCheckIn, 16, n, trim, func(i int) error {
+		_, err := expectStatus(kiosks, e.request("POST", "/api/v1/checkins", e.kiosk, map[string]string{"code": codes[i]}), 201)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	d.add(f)
 	return e.withdrawWaiting(ctx)
 }
 
@@ -363,19 +362,13 @@ func (b *bench) report(ctx context.Context, d *dataset, tag string) error {
 			}
 		}
 		client := httpClient(1)
-		var f figure
-		err := b.prof.run(tag+"-"+slug(step.name), func() error {
-			var err error
-			f, err = measure(ctx, step.name, 1, step.n, nil, func(int) error {
-				_, err := expectStatus(client, e.request("GET", "/api/v1/sites/bench/reports/standards?from=2026-01-04&to=2027-01-03", e.admin, nil), 200)
-				return err
-			})
+		err := b.step(ctx, d, tag+"-"+slug(step.name), step.name, 1, step.n, nil, func(int) error {
+			_, err := expectStatus(client, e.request("GET", "/api/v1/sites/bench/reports/standards?from=2026-01-04&to=2027-01-03", e.admin, nil), 200)
 			return err
 		})
 		if err != nil {
 			return err
 		}
-		d.add(f)
 	}
 	return nil
 }
