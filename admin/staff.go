@@ -73,7 +73,7 @@ func (p *Pages) users(w http.ResponseWriter, r *http.Request) {
 		d.Scoped = names[pr.Site]
 	}
 	for _, u := range users {
-		if pr.Site != "" && u.Site != pr.Site {
+		if !pr.CanSite(u.Site) {
 			continue
 		}
 		d.Users = append(d.Users, userRow{User: u, RoleName: roleName(u.Role), SiteName: names[u.Site], Path: Path + "/users/" + strconv.FormatInt(u.ID, 10)})
@@ -126,7 +126,7 @@ func (p *Pages) newUser(w http.ResponseWriter, r *http.Request) {
 
 // ownSite refuses an admin of one centre an account for another (or for every) centre.
 func ownSite(f *form, pr *frontdoor.Principal, site string) {
-	if pr.Site != "" && site != pr.Site {
+	if !pr.CanSite(site) {
 		f.fail("site", "You can only add accounts for your own centre")
 	}
 }
@@ -171,7 +171,7 @@ func (p *Pages) siteUser(w http.ResponseWriter, r *http.Request) (staff.User, bo
 		return staff.User{}, false
 	}
 	u, err := p.Staff.User(r.Context(), id)
-	if err == nil && !sameScope(principal(r), u.Site) {
+	if err == nil && !principal(r).CanSite(u.Site) {
 		err = frontdoor.Errorf(frontdoor.Forbidden, "forbidden", "This account belongs to another customer centre.")
 	}
 	if err != nil {
@@ -180,9 +180,6 @@ func (p *Pages) siteUser(w http.ResponseWriter, r *http.Request) (staff.User, bo
 	}
 	return u, true
 }
-
-// sameScope: an admin of one centre may manage accounts of that centre only.
-func sameScope(pr *frontdoor.Principal, site string) bool { return pr.Site == "" || pr.Site == site }
 
 func (p *Pages) renderUser(w http.ResponseWriter, r *http.Request, status int, u staff.User, f *form) {
 	names, err := p.siteNames(r.Context())

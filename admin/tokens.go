@@ -41,7 +41,7 @@ func (p *Pages) tokens(w http.ResponseWriter, r *http.Request) {
 		d.Scoped = names[pr.Site]
 	}
 	for _, t := range list {
-		if !sameScope(pr, t.Site) {
+		if !pr.CanSite(t.Site) {
 			continue
 		}
 		row := tokenRow{Token: t, RoleName: roleName(t.Role), SiteName: names[t.Site], Created: longDate(t.CreatedAt),
@@ -151,7 +151,7 @@ func (p *Pages) siteToken(w http.ResponseWriter, r *http.Request) (staff.Token, 
 		return staff.Token{}, false
 	}
 	t, err := p.Staff.Token(r.Context(), id)
-	if err == nil && !sameScope(principal(r), t.Site) {
+	if err == nil && !principal(r).CanSite(t.Site) {
 		err = frontdoor.Errorf(frontdoor.Forbidden, "forbidden", "This token belongs to another customer centre.")
 	}
 	if err != nil {
