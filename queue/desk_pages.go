@@ -82,11 +82,7 @@ func (p *Pages) renderDeskChoose(w http.ResponseWriter, r *http.Request, status 
 
 // deskOpen opens the chosen desk and goes to its console.
 func (p *Pages) deskOpen(w http.ResponseWriter, r *http.Request) {
-	if _, ok := p.staffOnly(w, r, deskRoles); !ok {
-		return
-	}
-	if err := readForm(w, r); err != nil {
-		p.errors.Render(w, r, err)
+	if _, ok := p.staffForm(w, r, deskRoles); !ok {
 		return
 	}
 	id := r.PostForm.Get("desk")
@@ -307,11 +303,7 @@ func (p *Pages) currentView(t ticket, names map[string]string, services []bookin
 // showed as open (none); if one is open now, the officer is told instead
 // of it being closed without an outcome.
 func (p *Pages) deskCall(w http.ResponseWriter, r *http.Request) {
-	if _, ok := p.staffOnly(w, r, deskRoles); !ok {
-		return
-	}
-	if err := readForm(w, r); err != nil {
-		p.errors.Render(w, r, err)
+	if _, ok := p.staffForm(w, r, deskRoles); !ok {
 		return
 	}
 	deskID := chi.URLParam(r, "desk")
@@ -345,11 +337,7 @@ func (p *Pages) deskCall(w http.ResponseWriter, r *http.Request) {
 // deskAct applies recall, start, finish, no-show or transfer to the visit
 // the page showed, if it is still this desk's.
 func (p *Pages) deskAct(w http.ResponseWriter, r *http.Request) {
-	if _, ok := p.staffOnly(w, r, deskRoles); !ok {
-		return
-	}
-	if err := readForm(w, r); err != nil {
-		p.errors.Render(w, r, err)
+	if _, ok := p.staffForm(w, r, deskRoles); !ok {
 		return
 	}
 	deskID, id := chi.URLParam(r, "desk"), chi.URLParam(r, "id")
@@ -465,11 +453,7 @@ func (p *Pages) deskClose(w http.ResponseWriter, r *http.Request) {
 
 // deskEmergency raises an alert on every staff console at the site.
 func (p *Pages) deskEmergency(w http.ResponseWriter, r *http.Request) {
-	if _, ok := p.staffOnly(w, r, deskRoles); !ok {
-		return
-	}
-	if err := readForm(w, r); err != nil {
-		p.errors.Render(w, r, err)
+	if _, ok := p.staffForm(w, r, deskRoles); !ok {
 		return
 	}
 	deskID := chi.URLParam(r, "desk")

@@ -217,6 +217,20 @@ func (p *Pages) chooseSite(w http.ResponseWriter, r *http.Request, want string) 
 }
 
 // readForm parses a POSTed form of at most web.MaxBody bytes.
+// staffForm is staffOnly for a form post: the form is read too, and a
+// form that cannot be read is answered.
+func (p *Pages) staffForm(w http.ResponseWriter, r *http.Request, roles []string) (*frontdoor.Principal, bool) {
+	pr, ok := p.staffOnly(w, r, roles)
+	if !ok {
+		return nil, false
+	}
+	if err := readForm(w, r); err != nil {
+		p.errors.Render(w, r, err)
+		return nil, false
+	}
+	return pr, true
+}
+
 func readForm(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, web.MaxBody)
 	if err := r.ParseForm(); err != nil {

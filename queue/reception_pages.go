@@ -328,11 +328,7 @@ func purposeWords(p string) string {
 
 // receptionCheckin checks in the booking whose button was pressed.
 func (p *Pages) receptionCheckin(w http.ResponseWriter, r *http.Request) {
-	if _, ok := p.staffOnly(w, r, receptionRoles); !ok {
-		return
-	}
-	if err := readForm(w, r); err != nil {
-		p.errors.Render(w, r, err)
+	if _, ok := p.staffForm(w, r, receptionRoles); !ok {
 		return
 	}
 	f := r.PostForm
@@ -369,11 +365,7 @@ func (p *Pages) receptionCheckin(w http.ResponseWriter, r *http.Request) {
 
 // receptionTicket issues a walk-in ticket at the counter.
 func (p *Pages) receptionTicket(w http.ResponseWriter, r *http.Request) {
-	if _, ok := p.staffOnly(w, r, receptionRoles); !ok {
-		return
-	}
-	if err := readForm(w, r); err != nil {
-		p.errors.Render(w, r, err)
+	if _, ok := p.staffForm(w, r, receptionRoles); !ok {
 		return
 	}
 	f := r.PostForm
