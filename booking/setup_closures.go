@@ -131,11 +131,7 @@ func (s *Store) AddClosure(ctx context.Context, site string, c Closure) (Closure
 			AND start_at < ? AND end_at > ?`, site, frontdoor.Millis(to), frontdoor.Millis(from)).Scan(&kept); err != nil {
 			return err
 		}
-		detail := map[string]any{"date": c.Date}
-		if c.From != "" {
-			detail["from"], detail["to"] = c.From, c.To
-		}
-		return auditChange(ctx, tx, s.Clock, "setup.closure_added", site, "site:"+site, detail)
+		return auditChange(ctx, tx, s.Clock, "setup.closure_added", site, "site:"+site, c.auditDetail())
 	})
 	s.schedules.invalidate()
 	return c, kept, err
@@ -163,12 +159,18 @@ func (s *Store) RemoveClosure(ctx context.Context, site string, id int64) (Closu
 		if _, err := tx.ExecContext(ctx, `DELETE FROM closures WHERE rowid = ? AND site_id = ?`, id, site); err != nil {
 			return err
 		}
-		detail := map[string]any{"date": c.Date}
-		if c.From != "" {
-			detail["from"], detail["to"] = c.From, c.To
-		}
-		return auditChange(ctx, tx, s.Clock, "setup.closure_removed", site, "site:"+site, detail)
+		return auditChange(ctx, tx, s.Clock, "setup.closure_removed", site, "site:"+site, c.auditDetail())
 	})
 	s.schedules.invalidate()
 	return c, err
+}
+
+// auditDetail is what the audit keeps of a closure: its date and times, not
+// its reason (free text an admin typed).
+func (c Closure) auditDetail() map[string]any {
+	detail := map[string]any{"date": c.Date}
+	if c.From != "" {
+		detail["from"], detail["to"] = c.From, c.To
+	}
+	return detail
 }
